@@ -1,0 +1,123 @@
+/**
+ * Backend: picks the TensorFlow.js backend once per process, and says which.
+ *
+ * Preference order: tfjs-node's native `tensorflow` backend (when the optional
+ * `@tensorflow/tfjs-node` package is installed and its native library loads), then
+ * WebAssembly with SIMD (`wasm`), then plain JavaScript (`cpu`). The environment variable
+ * `CLASSIFIERS_BACKEND=tensorflow|wasm|cpu` forces one; forcing a backend that cannot load
+ * is an error rather than a silent fallback, so a benchmark never measures the wrong thing.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
+export const BACKEND_ENV_VAR = "CLASSIFIERS_BACKEND";
+
+export interface BackendInfo {
+  /** The active tfjs backend. */
+  name: BackendName;
+  /** Worker threads the backend computes with (1 unless wasm threads or native). */
+  threads: number;
+  /** True when chosen by CLASSIFIERS_BACKEND rather than by preference order. */
+  forced: boolean;
+  /** Why each preferred backend before the chosen one was skipped. */
+  skipped: { name: BackendName; reason: string }[];
+  /** One line for people: "backend: wasm (SIMD, 2 threads); skipped tensorflow: ...". */
+  summary: string;
+}
+
+/** Loads and registers one backend; throws with a readable reason when it cannot. */
+export type BackendLoader = () => Promise<{ threads: number; detail: string }>;
+
+const defaultLoaders: Record<BackendName, BackendLoader> = {
+  async tensorflow() {
+    // Optional dependency: absent wherever libtensorflow could not be downloaded at install.
+    await import("@tensorflow/tfjs-node" as string);
+    return { threads: 0, detail: "native libtensorflow" };
+  },
+  async wasm() {
+    const { loadWasmBackend } = await import("./wasm.js");
+    return loadWasmBackend();
+  },
+  async cpu() {
+    await import("@tensorflow/tfjs-backend-cpu");
+    return { threads: 1, detail: "plain JavaScript" };
+  },
+};
+
+let active: BackendInfo | undefined;
+let pending: Promise<BackendInfo> | undefined;
+
+export interface InitBackendOptions {
+  /** Force this backend (overrides the environment variable). */
+  backend?: BackendName;
+  /** Print the one-line summary (default true, once per process). */
+  log?: boolean;
+  /** Replace loaders (tests use this to simulate a backend that fails to load). */
+  loaders?: Partial<Record<BackendName, BackendLoader>>;
+}
+
+function parseForced(value: string | undefined): BackendName | undefined {
+  if (value === undefined || value === "") return undefined;
+  const name = value.trim().toLowerCase();
+  if ((BACKEND_NAMES as readonly string[]).includes(name)) return name as BackendName;
+  throw new Error(
+    `${BACKEND_ENV_VAR}=${value} is not a backend; use one of ${BACKEND_NAMES.join(", ")} or unset it.`,
+  );
+}
+
+function reasonOf(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split("\n")[0]!.slice(0, 200);
+}
+
+/**
+ * Chooses, registers and activates the backend. Safe to call many times: the first call
+ * decides; later calls return the same info (unless `backend` asks for a different one).
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const forced = options.backend ?? parseForced(process.env[BACKEND_ENV_VAR]);
+  if (active && (!forced || forced === active.name)) return active;
+  if (pending && !forced) return pending;
+  const loaders = { ...defaultLoaders, ...options.loaders };
+  const run = async (): Promise<BackendInfo> => {
+    const order = forced ? [forced] : BACKEND_NAMES;
+    const skipped: BackendInfo["skipped"] = [];
+    for (const name of order) {
+      try {
+        const { threads, detail } = await loaders[name]();
+        const ok = await tf.setBackend(name);
+        if (!ok) throw new Error(`tf.setBackend("${name}") returned false`);
+        await tf.ready();
+        const t = threads > 0 ? `${threads} thread${threads === 1 ? "" : "s"}` : "native threads";
+        const why = skipped.map((s) => `; skipped ${s.name}: ${s.reason}`).join("");
+        const summary = `backend: ${name} (${detail}, ${t})${forced ? ` forced by ${BACKEND_ENV_VAR}` : ""}${why}`;
+        return { name, threads, forced: forced !== undefined, skipped, summary };
+      } catch (err) {
+        if (forced) {
+          throw new Error(`${BACKEND_ENV_VAR}=${forced}, but that backend cannot load: ${reasonOf(err)}`);
+        }
+        skipped.push({ name, reason: reasonOf(err) });
+      }
+    }
+    throw new Error(`no TensorFlow.js backend could load: ${skipped.map((s) => `${s.name}: ${s.reason}`).join("; ")}`);
+  };
+  pending = run();
+  try {
+    const info = await pending;
+    const announce = options.log ?? true;
+    if (announce && (!active || active.name !== info.name)) console.log(info.summary);
+    active = info;
+    return info;
+  } finally {
+    pending = undefined;
+  }
+}
+
+/** The active backend, or throws if `initBackend()` has not run. */
+export function backendInfo(): BackendInfo {
+  if (!active) throw new Error("No backend yet: call `await initBackend()` first.");
+  return active;
+}
+
+export { tf };
