@@ -51,10 +51,8 @@ let pending: Promise<BackendInfo> | undefined;
 export interface InitBackendOptions {
   /** Force this backend (overrides the environment variable). */
   backend?: BackendName;
-  /** Print the one-line summary (default true, once per process). */
+  /** Print the one-line summary (default true; printed when the backend changes). */
   log?: boolean;
-  /** Replace loaders (tests use this to simulate a backend that fails to load). */
-  loaders?: Partial<Record<BackendName, BackendLoader>>;
 }
 
 function parseForced(value: string | undefined): BackendName | undefined {
@@ -72,41 +70,49 @@ function reasonOf(err: unknown): string {
 }
 
 /**
- * Chooses, registers and activates the backend. Safe to call many times: the first call
- * decides; later calls return the same info (unless `backend` asks for a different one).
+ * Tries backends in preference order (or only `forced`) and activates the first that loads.
+ * Exposed with injectable loaders so the fallback itself can be tested.
+ */
+export async function chooseBackend(
+  forced: BackendName | undefined,
+  loaders: Record<BackendName, BackendLoader> = defaultLoaders,
+): Promise<BackendInfo> {
+  const order = forced ? [forced] : BACKEND_NAMES;
+  const skipped: BackendInfo["skipped"] = [];
+  for (const name of order) {
+    try {
+      const { threads, detail } = await loaders[name]();
+      const ok = await tf.setBackend(name);
+      if (!ok) throw new Error(`tf.setBackend("${name}") returned false`);
+      await tf.ready();
+      const t = threads > 0 ? `${threads} thread${threads === 1 ? "" : "s"}` : "native threads";
+      const why = skipped.map((s) => `; skipped ${s.name}: ${s.reason}`).join("");
+      const summary = `backend: ${name} (${detail}, ${t})${forced ? ` forced by ${BACKEND_ENV_VAR}` : ""}${why}`;
+      return { name, threads, forced: forced !== undefined, skipped, summary };
+    } catch (err) {
+      if (forced) {
+        throw new Error(`${BACKEND_ENV_VAR}=${forced}, but that backend cannot load: ${reasonOf(err)}`);
+      }
+      skipped.push({ name, reason: reasonOf(err) });
+    }
+  }
+  throw new Error(
+    `no TensorFlow.js backend could load: ${skipped.map((s) => `${s.name}: ${s.reason}`).join("; ")}`,
+  );
+}
+
+/**
+ * Chooses, registers and activates the backend, printing one line that says which.
+ * Safe to call many times: the first call decides; later calls return the same info
+ * unless they force a different backend.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const forced = options.backend ?? parseForced(process.env[BACKEND_ENV_VAR]);
   if (active && (!forced || forced === active.name)) return active;
-  if (pending && !forced) return pending;
-  const loaders = { ...defaultLoaders, ...options.loaders };
-  const run = async (): Promise<BackendInfo> => {
-    const order = forced ? [forced] : BACKEND_NAMES;
-    const skipped: BackendInfo["skipped"] = [];
-    for (const name of order) {
-      try {
-        const { threads, detail } = await loaders[name]();
-        const ok = await tf.setBackend(name);
-        if (!ok) throw new Error(`tf.setBackend("${name}") returned false`);
-        await tf.ready();
-        const t = threads > 0 ? `${threads} thread${threads === 1 ? "" : "s"}` : "native threads";
-        const why = skipped.map((s) => `; skipped ${s.name}: ${s.reason}`).join("");
-        const summary = `backend: ${name} (${detail}, ${t})${forced ? ` forced by ${BACKEND_ENV_VAR}` : ""}${why}`;
-        return { name, threads, forced: forced !== undefined, skipped, summary };
-      } catch (err) {
-        if (forced) {
-          throw new Error(`${BACKEND_ENV_VAR}=${forced}, but that backend cannot load: ${reasonOf(err)}`);
-        }
-        skipped.push({ name, reason: reasonOf(err) });
-      }
-    }
-    throw new Error(`no TensorFlow.js backend could load: ${skipped.map((s) => `${s.name}: ${s.reason}`).join("; ")}`);
-  };
-  pending = run();
+  if (!pending) pending = chooseBackend(forced);
   try {
     const info = await pending;
-    const announce = options.log ?? true;
-    if (announce && (!active || active.name !== info.name)) console.log(info.summary);
+    if ((options.log ?? true) && active?.name !== info.name) console.log(info.summary);
     active = info;
     return info;
   } finally {

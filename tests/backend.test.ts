@@ -1,0 +1,78 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { chooseBackend, initBackend, backendInfo, type BackendLoader, type BackendName } from "../lib/src/backend.js";
+
+const unavailable = (why: string): BackendLoader => async () => {
+  throw new Error(why);
+};
+const realCpu: BackendLoader = async () => {
+  await import("@tensorflow/tfjs-backend-cpu");
+  return { threads: 1, detail: "plain JavaScript" };
+};
+const realWasm: BackendLoader = async () => {
+  await import("@tensorflow/tfjs-backend-wasm");
+  return { threads: 1, detail: "WebAssembly SIMD" };
+};
+
+test("falls back from a missing tensorflow backend to wasm, and says why", async () => {
+  const info = await chooseBackend(undefined, {
+    tensorflow: unavailable("Cannot find package '@tensorflow/tfjs-node'"),
+    wasm: realWasm,
+    cpu: realCpu,
+  });
+  assert.equal(info.name, "wasm");
+  assert.equal(tf.getBackend(), "wasm");
+  assert.deepEqual(info.skipped.map((s) => s.name), ["tensorflow"]);
+  assert.match(info.summary, /skipped tensorflow: Cannot find package/);
+  assert.equal(info.forced, false);
+});
+
+test("falls back to cpu when neither tensorflow nor wasm loads", async () => {
+  const info = await chooseBackend(undefined, {
+    tensorflow: unavailable("no native library"),
+    wasm: unavailable("no WebAssembly"),
+    cpu: realCpu,
+  });
+  assert.equal(info.name, "cpu");
+  assert.equal(tf.getBackend(), "cpu");
+  assert.deepEqual(info.skipped.map((s) => s.name), ["tensorflow", "wasm"]);
+  // the chosen backend actually computes
+  const sum = tf.tidy(() => tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).arraySync());
+  assert.deepEqual(sum, [4, 6]);
+});
+
+test("a forced backend that cannot load is an error, not a silent fallback", async () => {
+  const loaders: Record<BackendName, BackendLoader> = {
+    tensorflow: unavailable("Cannot find package '@tensorflow/tfjs-node'"),
+    wasm: realWasm,
+    cpu: realCpu,
+  };
+  await assert.rejects(chooseBackend("tensorflow", loaders), /CLASSIFIERS_BACKEND=tensorflow, but that backend cannot load: Cannot find package/);
+  const forced = await chooseBackend("cpu", loaders);
+  assert.equal(forced.name, "cpu");
+  assert.equal(forced.forced, true);
+});
+
+test("when every backend fails the error lists each reason", async () => {
+  await assert.rejects(
+    chooseBackend(undefined, { tensorflow: unavailable("a"), wasm: unavailable("b"), cpu: unavailable("c") }),
+    /tensorflow: a; wasm: b; cpu: c/,
+  );
+});
+
+test("CLASSIFIERS_BACKEND is validated and honoured by initBackend", async () => {
+  const saved = process.env.CLASSIFIERS_BACKEND;
+  try {
+    process.env.CLASSIFIERS_BACKEND = "gpu";
+    await assert.rejects(initBackend({ log: false }), /CLASSIFIERS_BACKEND=gpu is not a backend; use one of tensorflow, wasm, cpu/);
+    process.env.CLASSIFIERS_BACKEND = "cpu";
+    const info = await initBackend({ log: false });
+    assert.equal(info.name, "cpu");
+    assert.equal(backendInfo().name, "cpu");
+    assert.equal(tf.getBackend(), "cpu");
+  } finally {
+    if (saved === undefined) delete process.env.CLASSIFIERS_BACKEND;
+    else process.env.CLASSIFIERS_BACKEND = saved;
+  }
+});
