@@ -1,0 +1,182 @@
+// Tests for the chunked exact neighbour search: agreement with a Float64 brute force,
+// chunk sizes that do not divide M, the tie-break rule, constant columns, and bad input.
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../lib/src/backend.js";
+import { createRng } from "../lib/src/random.js";
+import { nearestNeighbors, type Metric } from "../lib/src/neighbors.js";
+
+before(async () => {
+  await initBackend({ log: false });
+});
+
+function randomMatrix(rows: number, cols: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < out.length; i++) out[i] = rng.normal();
+  return out;
+}
+
+/** Float64 brute force: all distances, sorted by (distance, index). */
+function bruteForce(train: Float32Array, queries: Float32Array, n: number, m: number, d: number, metric: Metric) {
+  const rows: { index: number; distance: number }[][] = [];
+  for (let q = 0; q < m; q++) {
+    const row: { index: number; distance: number }[] = [];
+    for (let r = 0; r < n; r++) {
+      let acc = 0;
+      for (let j = 0; j < d; j++) {
+        const diff = queries[q * d + j]! - train[r * d + j]!;
+        acc += metric === "l2" ? diff * diff : Math.abs(diff);
+      }
+      row.push({ index: r, distance: metric === "l2" ? Math.sqrt(acc) : acc });
+    }
+    row.sort((a, b) => a.distance - b.distance || a.index - b.index);
+    rows.push(row);
+  }
+  return rows;
+}
+
+for (const metric of ["l2", "l1"] as const) {
+  for (const k of [1, 3, 10]) {
+    test(`${metric}, k=${k}: agrees with a Float64 brute force (chunks that do not divide M)`, async () => {
+      const n = 230;
+      const m = 37;
+      const d = 17;
+      const trainValues = randomMatrix(n, d, 1 + k);
+      const queryValues = randomMatrix(m, d, 100 + k);
+      const train = tf.tensor2d(trainValues, [n, d]);
+      const queries = tf.tensor2d(queryValues, [m, d]);
+      const before = tf.memory().numTensors;
+      const progress: number[] = [];
+      const result = await nearestNeighbors(train, queries, k, {
+        metric,
+        chunkSize: 10,
+        onProgress: (done, total) => {
+          assert.equal(total, m);
+          progress.push(done);
+        },
+      });
+      assert.equal(tf.memory().numTensors, before, "no tensors leaked");
+      assert.deepEqual(progress, [10, 20, 30, 37]);
+      assert.equal(result.k, k);
+      assert.equal(result.m, m);
+      const reference = bruteForce(trainValues, queryValues, n, m, d, metric);
+      for (let q = 0; q < m; q++) {
+        for (let i = 0; i < k; i++) {
+          const want = reference[q]![i]!;
+          const gotIndex = result.indices[q * k + i]!;
+          const gotDistance = result.distances[q * k + i]!;
+          assert.ok(Math.abs(gotDistance - want.distance) <= 1e-4 * (1 + want.distance), `query ${q} rank ${i}: distance ${gotDistance} vs ${want.distance}`);
+          // Random normal data has no near-ties at this scale, so the indices must match too.
+          assert.equal(gotIndex, want.index, `query ${q} rank ${i}`);
+        }
+      }
+      train.dispose();
+      queries.dispose();
+    });
+  }
+}
+
+test("default chunking and a single chunk give the same answer", async () => {
+  const n = 500;
+  const m = 300;
+  const d = 9;
+  const train = tf.tensor2d(randomMatrix(n, d, 7), [n, d]);
+  const queries = tf.tensor2d(randomMatrix(m, d, 8), [m, d]);
+  const a = await nearestNeighbors(train, queries, 4);
+  const b = await nearestNeighbors(train, queries, 4, { chunkSize: 7 });
+  assert.deepEqual(a.indices, b.indices);
+  assert.deepEqual(a.distances, b.distances);
+  train.dispose();
+  queries.dispose();
+});
+
+for (const metric of ["l2", "l1"] as const) {
+  test(`${metric}: equal distances are ordered by the lower training index`, async () => {
+    // Four points at distance 1 from the origin query, listed in shuffled order, plus duplicates.
+    const trainRows = [
+      [5, 5],
+      [0, 1],
+      [-1, 0],
+      [1, 0],
+      [0, 1], // duplicate of row 1
+      [0, -1],
+      [3, 3],
+    ];
+    const train = tf.tensor2d(trainRows);
+    const queries = tf.tensor2d([[0, 0]]);
+    const result = await nearestNeighbors(train, queries, 5, { metric });
+    assert.deepEqual(Array.from(result.indices), [1, 2, 3, 4, 5]);
+    assert.deepEqual(Array.from(result.distances), [1, 1, 1, 1, 1]);
+    train.dispose();
+    queries.dispose();
+  });
+}
+
+test("duplicates of the query come first with distance exactly 0, lowest index first", async () => {
+  const n = 50;
+  const d = 6;
+  const values = randomMatrix(n, d, 3);
+  values.copyWithin(40 * d, 12 * d, 13 * d); // row 40 = row 12
+  const train = tf.tensor2d(values, [n, d]);
+  const queries = tf.tensor2d(values.slice(12 * d, 13 * d), [1, d]);
+  const result = await nearestNeighbors(train, queries, 3);
+  assert.deepEqual(Array.from(result.indices.slice(0, 2)), [12, 40]);
+  assert.deepEqual(Array.from(result.distances.slice(0, 2)), [0, 0]);
+  train.dispose();
+  queries.dispose();
+});
+
+test("constant training columns still count in the distances (hand-computed)", async () => {
+  // Column 1 is 7 in every training row, so it is dropped from the product but not from distances.
+  const train = tf.tensor2d([
+    [0, 7, 0],
+    [3, 7, 4],
+    [1, 7, 1],
+  ]);
+  const queries = tf.tensor2d([
+    [0, 7, 0],
+    [3, 3, 4],
+  ]);
+  const l2 = await nearestNeighbors(train, queries, 3);
+  assert.deepEqual(Array.from(l2.indices), [0, 2, 1, 1, 2, 0]);
+  const l2Expected = [0, Math.sqrt(2), 5, 4, Math.sqrt(4 + 16 + 9), Math.sqrt(9 + 16 + 16)];
+  l2Expected.forEach((want, i) => assert.ok(Math.abs(l2.distances[i]! - want) < 1e-5, `l2 ${i}: ${l2.distances[i]} vs ${want}`));
+  const l1 = await nearestNeighbors(train, queries, 3, { metric: "l1" });
+  assert.deepEqual(Array.from(l1.indices), [0, 2, 1, 1, 2, 0]);
+  assert.deepEqual(Array.from(l1.distances), [0, 2, 7, 4, 9, 11]);
+  train.dispose();
+  queries.dispose();
+});
+
+test("an empty query set gives an empty result", async () => {
+  const train = tf.tensor2d([[1, 2]]);
+  const queries = tf.zeros([0, 2]) as tf.Tensor2D;
+  const result = await nearestNeighbors(train, queries, 1);
+  assert.equal(result.m, 0);
+  assert.equal(result.indices.length, 0);
+  train.dispose();
+  queries.dispose();
+});
+
+test("bad input fails with a clear message", async () => {
+  const train = tf.tensor2d([
+    [1, 2],
+    [3, 4],
+  ]);
+  const queries = tf.tensor2d([[1, 2]]);
+  const wide = tf.tensor2d([[1, 2, 3]]);
+  const withNaN = tf.tensor2d([[NaN, 2]]);
+  const vector = tf.tensor1d([1, 2]);
+  await assert.rejects(nearestNeighbors(train, queries, 0), /k must be an integer in 1\.\.2/);
+  await assert.rejects(nearestNeighbors(train, queries, 3), /k must be an integer in 1\.\.2/);
+  await assert.rejects(nearestNeighbors(train, queries, 1.5), /k must be an integer/);
+  await assert.rejects(nearestNeighbors(train, wide, 1), /2 features per row but queries have 3/);
+  await assert.rejects(nearestNeighbors(train, withNaN, 1), /queries contains NaN/);
+  await assert.rejects(nearestNeighbors(withNaN, queries, 1), /train contains NaN/);
+  await assert.rejects(nearestNeighbors(vector as unknown as tf.Tensor2D, queries, 1), /train must be \[N, D\]/);
+  await assert.rejects(nearestNeighbors(train, queries, 1, { chunkSize: 0 }), /chunkSize must be a positive integer/);
+  await assert.rejects(nearestNeighbors(train, queries, 1, { metric: "cosine" as Metric }), /unknown metric "cosine"/);
+  for (const t of [train, queries, wide, withNaN, vector]) t.dispose();
+});
