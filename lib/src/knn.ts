@@ -1,2 +1,226 @@
-// Placeholder: being written.
-export {};
+/**
+ * k-nearest-neighbour classifier. "Training" memorises the examples; prediction finds each
+ * query's k closest training rows and takes a majority vote of their labels.
+ *
+ * Vote tie-break (deterministic, documented because k ≥ 2 ties are common with small k):
+ * among the labels with the most votes, the one whose nearest member is closest wins; if those
+ * distances are equal too, the smaller label wins. Neighbour lists themselves are ordered nearest
+ * first, equal distances broken by the lower training index; the search is neighbors.ts's
+ * `nearestNeighbors` (exact, chunked, memory-bounded).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Examples } from "./types.js";
+import { nearestNeighbors, type Metric, type NeighborResult } from "./neighbors.js";
+import { progress } from "./progress.js";
+
+/** Throws unless `k` is an integer with 1 ≤ k ≤ n. */
+export function checkKnnK(k: number, n: number): void {
+  if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, got ${k}`);
+  if (k > n) throw new Error(`k=${k} is larger than the ${n} training examples`);
+}
+
+/**
+ * Majority vote over the first `k` neighbours of each row (the lists may be wider, so one search
+ * with the largest k serves every smaller k). Tie-break: most votes, then the label whose nearest
+ * member is closest, then the smaller label.
+ * @param neighbors [M, K] lists with K ≥ k
+ * @param trainLabels [N] labels of the training rows
+ * @returns [M] predicted labels
+ */
+export function knnVote(
+  neighbors: NeighborResult,
+  trainLabels: Int32Array,
+  k: number,
+  numClasses: number,
+): Int32Array {
+  if (!Number.isInteger(k) || k < 1 || k > neighbors.k) {
+    throw new Error(`k must be an integer in 1..${neighbors.k} (the width of the neighbour lists), got ${k}`);
+  }
+  const counts = new Int32Array(numClasses);
+  const nearest = new Float64Array(numClasses);
+  const predictions = new Int32Array(neighbors.m);
+  for (let i = 0; i < neighbors.m; i++) {
+    counts.fill(0);
+    nearest.fill(Infinity);
+    const rowStart = i * neighbors.k;
+    for (let r = 0; r < k; r++) {
+      const index = neighbors.indices[rowStart + r]!;
+      const label = trainLabels[index];
+      if (label === undefined || label < 0 || label >= numClasses) {
+        throw new Error(`neighbour ${index} has label ${label}, outside 0..${numClasses - 1}`);
+      }
+      counts[label]!++;
+      const d = neighbors.distances[rowStart + r]!;
+      if (d < nearest[label]!) nearest[label] = d;
+    }
+    let best = 0;
+    for (let c = 1; c < numClasses; c++) {
+      // Visiting labels in increasing order and replacing only when strictly better
+      // leaves the smaller label in place on a complete tie.
+      if (counts[c]! > counts[best]! || (counts[c] === counts[best] && nearest[c]! < nearest[best]!)) best = c;
+    }
+    predictions[i] = best;
+  }
+  return predictions;
+}
+
+/** Throws unless every value is finite; `what` names the data in the message. */
+function checkFinite(values: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i]!)) throw new Error(`${what} contains ${values[i]} at position ${i}`);
+  }
+}
+
+/** Throws unless `labels` has `n` integers in 0..numClasses-1. */
+function checkLabels(labels: ArrayLike<number>, n: number, numClasses: number): void {
+  if (labels.length !== n) throw new Error(`expected ${n} labels (one per example), got ${labels.length}`);
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i]!;
+    if (!Number.isInteger(y) || y < 0 || y >= numClasses) {
+      throw new Error(`label ${y} at position ${i} is outside 0..${numClasses - 1}`);
+    }
+  }
+}
+
+export interface KnnOptions {
+  /** Neighbours that vote (default 1). */
+  k?: number;
+  /** Distance (default "l2"). */
+  metric?: Metric;
+}
+
+export interface KnnPredictOptions extends KnnOptions {
+  /** Queries per chunk of the neighbour search. */
+  chunkSize?: number;
+  /**
+   * Print progress lines (lib/src/progress.ts). Default: on when M·N ≥ 10⁷ distance
+   * evaluations, i.e. when a prediction takes long enough to wonder about.
+   */
+  showProgress?: boolean;
+}
+
+/** Queries as a [M, D] tensor or a row-major Float32Array of M·D numbers. */
+export type KnnQueries = tf.Tensor2D | Float32Array;
+
+/**
+ * k-nearest-neighbour classifier.
+ *
+ * ```ts
+ * const knn = new KnnClassifier({ k: 3, metric: "l2" }).train(data.train);
+ * const predicted = await knn.predict(data.test.x);
+ * knn.dispose();
+ * ```
+ */
+export class KnnClassifier {
+  readonly k: number;
+  readonly metric: Metric;
+  private trainRows: tf.Tensor2D | undefined;
+  private labels = new Int32Array(0);
+  private classes = 0;
+
+  constructor(options: KnnOptions = {}) {
+    this.k = options.k ?? 1;
+    this.metric = options.metric ?? "l2";
+    if (!Number.isInteger(this.k) || this.k < 1) throw new Error(`k must be a positive integer, got ${this.k}`);
+    if (this.metric !== "l1" && this.metric !== "l2") {
+      throw new Error(`unknown distance metric "${String(this.metric)}"; use "l1" or "l2"`);
+    }
+  }
+
+  /**
+   * Memorises the examples (copies them into a tensor; no learning happens).
+   * @param examples x [N, D], y [N]
+   * @param numClasses C; default max label + 1
+   */
+  train(examples: Examples, numClasses?: number): this {
+    const { x, y, n, d } = examples;
+    if (n < 1) throw new Error("cannot train on zero examples");
+    if (x.length !== n * d) throw new Error(`x has ${x.length} numbers, expected N·D = ${n}·${d} = ${n * d}`);
+    checkFinite(x, "training features");
+    let classes = numClasses ?? 0;
+    if (numClasses === undefined) for (let i = 0; i < y.length; i++) classes = Math.max(classes, y[i]! + 1);
+    if (!Number.isInteger(classes) || classes < 1) throw new Error(`numClasses must be a positive integer, got ${classes}`);
+    checkLabels(y, n, classes);
+    checkKnnK(this.k, n);
+    this.trainRows?.dispose();
+    this.trainRows = tf.tensor2d(x, [n, d]);
+    this.labels = Int32Array.from(y);
+    this.classes = classes;
+    return this;
+  }
+
+  /** Number of memorised examples N (0 before `train`). */
+  get size(): number {
+    return this.labels.length;
+  }
+
+  /** Number of classes C. */
+  get numClasses(): number {
+    return this.classes;
+  }
+
+  /** Labels of the memorised examples, [N]. */
+  get trainLabels(): Int32Array {
+    return this.labels;
+  }
+
+  private rows(): tf.Tensor2D {
+    if (!this.trainRows) throw new Error("KnnClassifier has no training data: call train(examples) first");
+    return this.trainRows;
+  }
+
+  /**
+   * The k nearest training rows of each query.
+   * @param queries [M, D]
+   */
+  async kneighbors(queries: KnnQueries, options: KnnPredictOptions = {}): Promise<NeighborResult> {
+    const train = this.rows();
+    const k = options.k ?? this.k;
+    const metric = options.metric ?? this.metric;
+    checkKnnK(k, this.size);
+    const [n, d] = train.shape;
+    const ownsQueries = queries instanceof Float32Array;
+    if (ownsQueries) {
+      if (queries.length % d !== 0) {
+        throw new Error(`queries have ${queries.length} numbers, not a multiple of D=${d}`);
+      }
+      checkFinite(queries, "query features");
+    }
+    const queryRows = ownsQueries ? tf.tensor2d(queries, [queries.length / d, d]) : queries;
+    try {
+      const m = queryRows.shape[0];
+      const show = options.showProgress ?? m * n >= 1e7;
+      const meter = show ? progress(`kNN (k=${k}, ${metric}) ${m} queries × ${n} training`, m) : undefined;
+      let reported = 0;
+      const result = await nearestNeighbors(train, queryRows, k, {
+        metric,
+        chunkSize: options.chunkSize,
+        onProgress: (done) => {
+          meter?.tick(done - reported);
+          reported = done;
+        },
+      });
+      meter?.done();
+      return result;
+    } finally {
+      if (ownsQueries) queryRows.dispose();
+    }
+  }
+
+  /**
+   * Predicted labels by majority vote of the k nearest (tie-break in the module comment).
+   * @param queries [M, D]
+   * @returns [M]
+   */
+  async predict(queries: KnnQueries, options: KnnPredictOptions = {}): Promise<Int32Array> {
+    const k = options.k ?? this.k;
+    const neighbors = await this.kneighbors(queries, options);
+    return knnVote(neighbors, this.labels, k, this.classes);
+  }
+
+  /** Frees the memorised tensor. */
+  dispose(): void {
+    this.trainRows?.dispose();
+    this.trainRows = undefined;
+  }
+}
