@@ -4,6 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/backend.js";
 import type { Dataset, Examples } from "../lib/src/types.js";
 import {
+  shiftImages,
   assertValidExamples,
   bytesToFloat32,
   classCounts,
@@ -130,4 +131,15 @@ test("toTensors gives x [N, D] float32 and y [N] int32, and validates", () => {
   bad.x[0] = Infinity;
   assert.throws(() => toTensors(bad), /toTensors: x has a non-finite value Infinity/);
   assert.throws(() => toTensors(ex, 2), /label 2 at row 2 is out of range/);
+});
+
+test("shiftImages moves pixels and fills the edge with background", () => {
+  // one 2×3 image: 1 2 3 / 4 5 6
+  const ex = { x: new Float32Array([1, 2, 3, 4, 5, 6]), y: new Int32Array([0]), n: 1, d: 6 };
+  assert.deepEqual([...shiftImages(ex, [2, 3], 1).x], [0, 1, 2, 0, 4, 5]);
+  assert.deepEqual([...shiftImages(ex, [2, 3], -1).x], [2, 3, 0, 5, 6, 0]);
+  assert.deepEqual([...shiftImages(ex, [2, 3], 0, 1).x], [0, 0, 0, 1, 2, 3]);
+  assert.deepEqual([...shiftImages(ex, [2, 3], 2, -1, 9).x], [9, 9, 4, 9, 9, 9]);
+  assert.deepEqual([...shiftImages(ex, [2, 3], 0).x], [1, 2, 3, 4, 5, 6]);
+  assert.throws(() => shiftImages(ex, [3, 3], 1), /image shape 3×3 does not match D = 6/);
 });

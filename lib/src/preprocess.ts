@@ -196,6 +196,29 @@ export function examplesOfClass(ex: Examples, label: number, limit = Infinity): 
 }
 
 /**
+ * Every image moved `dx` pixels right and `dy` pixels down (negative: left/up); pixels shifted in
+ * from outside the frame take `fill` (default 0, the background). Used to show that pixel
+ * distances are not shift-invariant. `imageShape` is [rows, cols] with rows * cols = D.
+ */
+export function shiftImages(ex: Examples, imageShape: [number, number], dx: number, dy = 0, fill = 0): Examples {
+  const [rows, cols] = imageShape;
+  if (rows * cols !== ex.d) throw new Error(`shiftImages: image shape ${rows}×${cols} does not match D = ${ex.d}`);
+  if (!Number.isInteger(dx) || !Number.isInteger(dy)) throw new Error(`shiftImages: shifts must be whole pixels, got dx=${dx}, dy=${dy}`);
+  const x = new Float32Array(ex.x.length).fill(fill);
+  for (let i = 0; i < ex.n; i++) {
+    const base = i * ex.d;
+    for (let r = Math.max(0, dy); r < Math.min(rows, rows + dy); r++) {
+      const from = base + (r - dy) * cols;
+      const to = base + r * cols;
+      const c0 = Math.max(0, dx);
+      const c1 = Math.min(cols, cols + dx);
+      x.set(ex.x.subarray(from + c0 - dx, from + c1 - dx), to + c0);
+    }
+  }
+  return { x, y: ex.y, n: ex.n, d: ex.d };
+}
+
+/**
  * Examples as tensors: x [N, D] float32 and y [N] int32. Checks the examples first (shapes,
  * NaN, negative labels; label range too when `numClasses` is given). The caller owns (disposes)
  * both tensors.
