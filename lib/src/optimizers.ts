@@ -1,2 +1,206 @@
-// Placeholder: being written.
-export {};
+/**
+ * Optimisers: update rules that turn gradients into parameter changes. Each updates named
+ * `tf.Variable`s in place and keeps its own state (velocities, moment estimates) per name.
+ * The learning rate comes from outside on every step, so any schedule plugs in.
+ *
+ *   SGD            w ← w − α g
+ *   momentum       "velocity" form:         v ← ρv + g;      w ← w − α v
+ *                  "lr-in-velocity" form:   v ← ρv − α g;    w ← w + v
+ *                  (identical while α is constant; they differ when α changes: the first rescales
+ *                  the whole accumulated velocity by the new α.)
+ *   Nesterov       v_prev = v;  v ← ρv − α g;  w ← w − ρ v_prev + (1 + ρ) v
+ *   AdaGrad        G ← G + g²;  w ← w − α g / (√G + ε)
+ *   RMSProp        G ← δG + (1 − δ) g²;  w ← w − α g / (√G + ε)
+ *   Adam           m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  m̂ = m/(1 − β₁ᵗ);  v̂ = v/(1 − β₂ᵗ);
+ *                  w ← w − α m̂ / (√v̂ + ε)
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/** A pluggable update rule. */
+export interface Optimizer {
+  readonly name: string;
+  /**
+   * Updates every parameter that has a gradient, in place (`assign`), with learning rate `lr`.
+   * Gradients are read, not disposed.
+   */
+  step(params: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, lr: number): void;
+  /** Frees the state tensors. The optimiser can be used again afterwards (state restarts at zero). */
+  dispose(): void;
+}
+
+/** Per-parameter state tensors, created as zeros on first use. */
+class SlotStore {
+  private readonly slots = new Map<string, tf.Variable>();
+  get(key: string, like: tf.Tensor): tf.Variable {
+    let slot = this.slots.get(key);
+    if (!slot) {
+      slot = tf.tidy(() => tf.variable(tf.zerosLike(like), false));
+      this.slots.set(key, slot);
+    }
+    return slot;
+  }
+  dispose(): void {
+    for (const slot of this.slots.values()) slot.dispose();
+    this.slots.clear();
+  }
+}
+
+function forEachParam(
+  params: Record<string, tf.Variable>,
+  grads: Record<string, tf.Tensor>,
+  update: (name: string, param: tf.Variable, grad: tf.Tensor) => void,
+): void {
+  for (const [name, grad] of Object.entries(grads)) {
+    const param = params[name];
+    if (!param) throw new Error(`gradient for "${name}" but no parameter of that name (have ${Object.keys(params).join(", ")})`);
+    if (grad.size !== param.size) {
+      throw new Error(`gradient for "${name}" has shape [${grad.shape.join(", ")}], parameter [${param.shape.join(", ")}]`);
+    }
+    tf.tidy(() => update(name, param, grad));
+  }
+}
+
+/** Plain (mini-batch) stochastic gradient descent: w ← w − αg. */
+export function sgdOptimizer(): Optimizer {
+  return {
+    name: "sgd",
+    step(params, grads, lr) {
+      forEachParam(params, grads, (_, p, g) => p.assign(tf.sub(p, tf.mul(lr, g))));
+    },
+    dispose() {},
+  };
+}
+
+export interface MomentumOptions {
+  /** ρ, default 0.9. */
+  momentum?: number;
+  /** "velocity" (v ← ρv + g; w ← w − αv) or "lr-in-velocity" (v ← ρv − αg; w ← w + v). Default "velocity". */
+  form?: "velocity" | "lr-in-velocity";
+}
+
+/** SGD with momentum (see the module header for both forms). */
+export function momentumOptimizer(options: MomentumOptions = {}): Optimizer {
+  const rho = options.momentum ?? 0.9;
+  const form = options.form ?? "velocity";
+  const velocity = new SlotStore();
+  return {
+    name: `momentum(${rho}, ${form})`,
+    step(params, grads, lr) {
+      forEachParam(params, grads, (name, p, g) => {
+        const v = velocity.get(name, p);
+        if (form === "velocity") {
+          v.assign(tf.add(tf.mul(rho, v), g));
+          p.assign(tf.sub(p, tf.mul(lr, v)));
+        } else {
+          v.assign(tf.sub(tf.mul(rho, v), tf.mul(lr, g)));
+          p.assign(tf.add(p, v));
+        }
+      });
+    },
+    dispose: () => velocity.dispose(),
+  };
+}
+
+/** Nesterov momentum (the "look-ahead" form rewritten in terms of the current weights). */
+export function nesterovOptimizer(options: { momentum?: number } = {}): Optimizer {
+  const rho = options.momentum ?? 0.9;
+  const velocity = new SlotStore();
+  return {
+    name: `nesterov(${rho})`,
+    step(params, grads, lr) {
+      forEachParam(params, grads, (name, p, g) => {
+        const v = velocity.get(name, p);
+        const previous = tf.clone(v);
+        v.assign(tf.sub(tf.mul(rho, v), tf.mul(lr, g)));
+        p.assign(tf.add(p, tf.add(tf.mul(-rho, previous), tf.mul(1 + rho, v))));
+      });
+    },
+    dispose: () => velocity.dispose(),
+  };
+}
+
+/** AdaGrad: per-coordinate rates shrink with the sum of squared gradients. */
+export function adagradOptimizer(options: { epsilon?: number } = {}): Optimizer {
+  const eps = options.epsilon ?? 1e-8;
+  const cache = new SlotStore();
+  return {
+    name: "adagrad",
+    step(params, grads, lr) {
+      forEachParam(params, grads, (name, p, g) => {
+        const G = cache.get(name, p);
+        G.assign(tf.add(G, tf.square(g)));
+        p.assign(tf.sub(p, tf.div(tf.mul(lr, g), tf.add(tf.sqrt(G), eps))));
+      });
+    },
+    dispose: () => cache.dispose(),
+  };
+}
+
+/** RMSProp: like AdaGrad with a leaky (decay-rate δ) average of squared gradients. */
+export function rmspropOptimizer(options: { decayRate?: number; epsilon?: number } = {}): Optimizer {
+  const decay = options.decayRate ?? 0.99;
+  const eps = options.epsilon ?? 1e-8;
+  const cache = new SlotStore();
+  return {
+    name: `rmsprop(${decay})`,
+    step(params, grads, lr) {
+      forEachParam(params, grads, (name, p, g) => {
+        const G = cache.get(name, p);
+        G.assign(tf.add(tf.mul(decay, G), tf.mul(1 - decay, tf.square(g))));
+        p.assign(tf.sub(p, tf.div(tf.mul(lr, g), tf.add(tf.sqrt(G), eps))));
+      });
+    },
+    dispose: () => cache.dispose(),
+  };
+}
+
+/** Adam with bias correction (β₁ = 0.9, β₂ = 0.999, ε = 1e-8 by default). */
+export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon?: number } = {}): Optimizer {
+  const beta1 = options.beta1 ?? 0.9;
+  const beta2 = options.beta2 ?? 0.999;
+  const eps = options.epsilon ?? 1e-8;
+  const moments = new SlotStore();
+  const steps = new Map<string, number>();
+  return {
+    name: `adam(${beta1}, ${beta2})`,
+    step(params, grads, lr) {
+      forEachParam(params, grads, (name, p, g) => {
+        const t = (steps.get(name) ?? 0) + 1;
+        steps.set(name, t);
+        const m = moments.get(`${name}/m`, p);
+        const v = moments.get(`${name}/v`, p);
+        m.assign(tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g)));
+        v.assign(tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g))));
+        const mHat = tf.div(m, 1 - beta1 ** t);
+        const vHat = tf.div(v, 1 - beta2 ** t);
+        p.assign(tf.sub(p, tf.div(tf.mul(lr, mHat), tf.add(tf.sqrt(vHat), eps))));
+      });
+    },
+    dispose() {
+      moments.dispose();
+      steps.clear();
+    },
+  };
+}
+
+export type OptimizerName = "sgd" | "momentum" | "nesterov" | "adagrad" | "rmsprop" | "adam";
+
+/** An optimiser by name with default settings (for tables of trials). */
+export function optimizerByName(name: OptimizerName): Optimizer {
+  switch (name) {
+    case "sgd":
+      return sgdOptimizer();
+    case "momentum":
+      return momentumOptimizer();
+    case "nesterov":
+      return nesterovOptimizer();
+    case "adagrad":
+      return adagradOptimizer();
+    case "rmsprop":
+      return rmspropOptimizer();
+    case "adam":
+      return adamOptimizer();
+    default:
+      throw new Error(`unknown optimizer "${String(name)}"; use sgd, momentum, nesterov, adagrad, rmsprop or adam`);
+  }
+}

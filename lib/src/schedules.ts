@@ -1,2 +1,70 @@
-// Placeholder: being written.
-export {};
+/**
+ * Learning-rate schedules: pure functions from the iteration number (0, 1, 2, ...) to a learning rate.
+ * `trainModel` calls the schedule once per iteration. Epoch-based rules (step decay "×0.1 at epochs
+ * 10 and 20") are given in iterations: multiply epochs by iterations per epoch.
+ */
+
+/** Learning rate at iteration t (t = 0 for the first update). */
+export type LearningRateSchedule = (iteration: number) => number;
+
+function checkRate(lr: number): void {
+  if (!Number.isFinite(lr) || lr <= 0) throw new Error(`learning rate must be a positive number, got ${lr}`);
+}
+function checkTotal(total: number): void {
+  if (!Number.isInteger(total) || total <= 0) throw new Error(`total iterations must be a positive integer, got ${total}`);
+}
+
+/** α(t) = α₀. */
+export function constantSchedule(lr: number): LearningRateSchedule {
+  checkRate(lr);
+  return () => lr;
+}
+
+/**
+ * Step decay: α(t) = α₀ · factor^(number of boundaries ≤ t). `boundaries` are iterations
+ * (e.g. [10, 20] × iterationsPerEpoch); factor 0.1 by default.
+ */
+export function stepDecaySchedule(lr: number, boundaries: number[], factor = 0.1): LearningRateSchedule {
+  checkRate(lr);
+  if (!(factor > 0)) throw new Error(`decay factor must be positive, got ${factor}`);
+  const sorted = [...boundaries].sort((a, b) => a - b);
+  return (t) => {
+    let drops = 0;
+    for (const boundary of sorted) if (t >= boundary) drops++;
+    return lr * factor ** drops;
+  };
+}
+
+/** Cosine: α(t) = ½α₀(1 + cos(πt/T)), from α₀ at t = 0 to 0 at t = T (held at 0 after). */
+export function cosineSchedule(lr: number, totalIterations: number): LearningRateSchedule {
+  checkRate(lr);
+  checkTotal(totalIterations);
+  return (t) => 0.5 * lr * (1 + Math.cos((Math.PI * Math.min(t, totalIterations)) / totalIterations));
+}
+
+/** Linear: α(t) = α₀(1 − t/T), from α₀ to 0 at t = T (held at 0 after). */
+export function linearSchedule(lr: number, totalIterations: number): LearningRateSchedule {
+  checkRate(lr);
+  checkTotal(totalIterations);
+  return (t) => lr * (1 - Math.min(t, totalIterations) / totalIterations);
+}
+
+/** Inverse square root: α(t) = α₀/√(t + 1) (t + 1 so the first update uses α₀). */
+export function inverseSqrtSchedule(lr: number): LearningRateSchedule {
+  checkRate(lr);
+  return (t) => lr / Math.sqrt(t + 1);
+}
+
+/**
+ * Linear warm-up in front of any schedule: α(t) = inner(t) · (t + 1)/W for t < W, then inner(t).
+ * Large learning rates are safer once the first steps have moved the weights away from their start.
+ */
+export function warmupSchedule(inner: LearningRateSchedule, warmupIterations: number): LearningRateSchedule {
+  checkTotal(warmupIterations);
+  return (t) => (t < warmupIterations ? (inner(t) * (t + 1)) / warmupIterations : inner(t));
+}
+
+/** A number becomes a constant schedule; a schedule is returned as is. */
+export function asSchedule(lr: number | LearningRateSchedule): LearningRateSchedule {
+  return typeof lr === "number" ? constantSchedule(lr) : lr;
+}

@@ -1,2 +1,149 @@
-// Placeholder: being written.
-export {};
+/**
+ * Seeded 2-D toy data sets for pictures of decision boundaries: two linearly separable blobs, and
+ * sets no straight line can separate (XOR, two moons, concentric circles, a multi-class spiral).
+ * Each returns `Examples` with d = 2 (x row-major [N, 2]) and integer labels.
+ */
+import { createRng, permutation } from "./random.js";
+import type { Examples } from "./types.js";
+
+function checkCount(n: number, what = "n"): void {
+  if (!Number.isInteger(n) || n < 2) throw new Error(`${what} must be an integer ≥ 2, got ${n}`);
+}
+
+/** Shuffles rows so classes are interleaved (order matters to the perceptron). */
+function shuffled(points: number[][], labels: number[], seed: number): Examples {
+  const order = permutation(labels.length, seed);
+  const x = new Float32Array(labels.length * 2);
+  const y = new Int32Array(labels.length);
+  order.forEach((from, i) => {
+    x[2 * i] = points[from]![0]!;
+    x[2 * i + 1] = points[from]![1]!;
+    y[i] = labels[from]!;
+  });
+  return { x, y, n: labels.length, d: 2 };
+}
+
+export interface BlobsOptions {
+  /** Total points, half per class (default 200). */
+  n?: number;
+  /** Distance between the two centres (default 3). */
+  separation?: number;
+  /** Standard deviation of each blob (default 0.7). */
+  spread?: number;
+  /**
+   * Points closer than this to the perpendicular bisector of the centres are redrawn, so the blobs
+   * are linearly separable with at least this margin (default 0.2; 0 allows overlap).
+   */
+  margin?: number;
+  seed?: number;
+}
+
+/** Two Gaussian blobs, class 0 around (−s/2·(1,1)/√2) and class 1 around (+s/2·(1,1)/√2). */
+export function toyBlobs(options: BlobsOptions = {}): Examples {
+  const n = options.n ?? 200;
+  checkCount(n);
+  const s = options.separation ?? 3;
+  const spread = options.spread ?? 0.7;
+  const margin = options.margin ?? 0.2;
+  const rng = createRng(options.seed ?? 0);
+  const u = Math.SQRT1_2;
+  const points: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const label = i % 2;
+    const sign = label === 1 ? 1 : -1;
+    for (let attempt = 0; ; attempt++) {
+      const px = sign * (s / 2) * u + spread * rng.normal();
+      const py = sign * (s / 2) * u + spread * rng.normal();
+      const along = (px + py) * u; // signed distance to the bisector x + y = 0
+      if (margin <= 0 || sign * along >= margin) {
+        points.push([px, py]);
+        labels.push(label);
+        break;
+      }
+      if (attempt > 1000) throw new Error("toyBlobs: margin too large for this separation and spread");
+    }
+  }
+  return shuffled(points, labels, rng.seed());
+}
+
+/**
+ * XOR: points uniform in the four squares gap < |x|, |y| < 1, half of them per class; label 1 when
+ * x and y have different signs. The points near the axes are left out so the classes do not touch.
+ */
+export function toyXor(options: { n?: number; gap?: number; seed?: number } = {}): Examples {
+  const n = options.n ?? 200;
+  checkCount(n);
+  const gap = options.gap ?? 0.1;
+  if (!(gap >= 0 && gap < 1)) throw new Error(`gap must be in [0, 1), got ${gap}`);
+  const rng = createRng(options.seed ?? 0);
+  const points: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const label = i % 2;
+    const signX = rng.next() < 0.5 ? -1 : 1;
+    const signY = label === 1 ? -signX : signX;
+    points.push([signX * rng.uniform(gap, 1), signY * rng.uniform(gap, 1)]);
+    labels.push(label);
+  }
+  return shuffled(points, labels, rng.seed());
+}
+
+/** Two interleaved half circles (as scikit-learn's make_moons), with Gaussian noise. */
+export function toyMoons(options: { n?: number; noise?: number; seed?: number } = {}): Examples {
+  const n = options.n ?? 200;
+  checkCount(n);
+  const noise = options.noise ?? 0.1;
+  const rng = createRng(options.seed ?? 0);
+  const points: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const label = i % 2;
+    const t = Math.PI * rng.next();
+    const px = label === 0 ? Math.cos(t) : 1 - Math.cos(t);
+    const py = label === 0 ? Math.sin(t) : 0.5 - Math.sin(t);
+    points.push([px + noise * rng.normal(), py + noise * rng.normal()]);
+    labels.push(label);
+  }
+  return shuffled(points, labels, rng.seed());
+}
+
+/** A small circle (class 1, radius `factor`) inside a big one (class 0, radius 1), with noise. */
+export function toyCircles(options: { n?: number; noise?: number; factor?: number; seed?: number } = {}): Examples {
+  const n = options.n ?? 200;
+  checkCount(n);
+  const noise = options.noise ?? 0.05;
+  const factor = options.factor ?? 0.5;
+  const rng = createRng(options.seed ?? 0);
+  const points: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const label = i % 2;
+    const r = label === 1 ? factor : 1;
+    const t = 2 * Math.PI * rng.next();
+    points.push([r * Math.cos(t) + noise * rng.normal(), r * Math.sin(t) + noise * rng.normal()]);
+    labels.push(label);
+  }
+  return shuffled(points, labels, rng.seed());
+}
+
+/** The classic multi-class spiral: `classes` arms of `nPerClass` points each (labels 0..classes−1). */
+export function toySpiral(options: { nPerClass?: number; classes?: number; noise?: number; seed?: number } = {}): Examples {
+  const perClass = options.nPerClass ?? 100;
+  const classes = options.classes ?? 3;
+  checkCount(perClass, "nPerClass");
+  checkCount(classes, "classes");
+  const noise = options.noise ?? 0.2;
+  const rng = createRng(options.seed ?? 0);
+  const points: number[][] = [];
+  const labels: number[] = [];
+  for (let c = 0; c < classes; c++) {
+    for (let i = 0; i < perClass; i++) {
+      const r = i / (perClass - 1);
+      const t = 4 * c + (4 * i) / (perClass - 1) + noise * rng.normal(); // as in the CS231n demo
+      points.push([r * Math.sin(t), r * Math.cos(t)]);
+      labels.push(c);
+    }
+  }
+  return shuffled(points, labels, rng.seed());
+}

@@ -1,0 +1,67 @@
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../lib/src/backend.js";
+import {
+  appendBiasColumn,
+  appendBiasFeature,
+  argmaxRows,
+  createLinearClassifier,
+  linearPredict,
+  linearScores,
+  linearScoresNaive,
+} from "../lib/src/linear.js";
+
+before(async () => {
+  await initBackend({ log: false });
+});
+
+// X = [[1, 2], [−1, 1]], W = [[1, 0, −1], [0, 1, 2]], b = (0.5, 0, −4):
+//   s₁ = (1, 2, 3) + b = (1.5, 2, −1) -> class 1;  s₂ = (−1, 1, 3) + b = (−0.5, 1, −1) -> class 1
+const X = new Float32Array([1, 2, -1, 1]);
+const W = new Float64Array([1, 0, -1, 0, 1, 2]);
+const b = new Float64Array([0.5, 0, -4]);
+
+test("scores XW + b and argmax predictions, by hand, naive and with tensors", () => {
+  const naive = linearScoresNaive({ W, b, d: 2, c: 3 }, { x: X, y: new Int32Array(2), n: 2, d: 2 });
+  assert.deepEqual(Array.from(naive), [1.5, 2, -1, -0.5, 1, -1]);
+  assert.deepEqual(Array.from(argmaxRows(naive, 2, 3)), [1, 1]);
+  tf.tidy(() => {
+    const params = { W: tf.tensor2d(Float32Array.from(W), [2, 3]), b: tf.tensor1d(Float32Array.from(b)) };
+    const x = tf.tensor2d(X, [2, 2]);
+    assert.deepEqual(Array.from(linearScores(x, params).dataSync()), [1.5, 2, -1, -0.5, 1, -1]);
+    assert.deepEqual(Array.from(linearPredict(x, params)), [1, 1]);
+    // The bias trick gives the same scores: [X, 1]·[W; b]
+    const stacked = tf.tensor2d(Float32Array.from([...W, ...b]), [3, 3]);
+    assert.deepEqual(Array.from(linearScores(appendBiasColumn(x), { W: stacked }).dataSync()), [1.5, 2, -1, -0.5, 1, -1]);
+  });
+});
+
+test("appendBiasFeature adds a constant-1 column", () => {
+  const ex = appendBiasFeature({ x: X, y: new Int32Array([0, 2]), n: 2, d: 2 });
+  assert.equal(ex.d, 3);
+  assert.deepEqual(Array.from(ex.x), [1, 2, 1, -1, 1, 1]);
+  assert.ok(ex.x instanceof Float32Array);
+});
+
+test("createLinearClassifier: parameter shapes, zero biases, templates without the bias row", () => {
+  const plain = createLinearClassifier({ inputDim: 4, numClasses: 3, loss: "svm", seed: 1 });
+  assert.deepEqual(plain.params.W!.shape, [4, 3]);
+  assert.deepEqual(plain.params.b!.shape, [3]);
+  assert.deepEqual(Array.from(plain.biases()), [0, 0, 0]);
+  const trick = createLinearClassifier({ inputDim: 4, numClasses: 3, loss: "svm", seed: 1, biasTrick: true });
+  assert.deepEqual(trick.params.W!.shape, [5, 3]);
+  assert.equal(trick.params.b, undefined);
+  assert.equal(trick.weights().length, 12);
+  assert.deepEqual(Array.from(trick.biases()), [0, 0, 0]);
+  assert.deepEqual(Array.from(trick.weights()), Array.from(plain.weights())); // same seed, same weights
+  // Both models give the same scores on the same raw input.
+  const x = tf.tensor2d([[1, 2, 3, 4], [0, -1, 0.5, 2]]);
+  assert.deepEqual(Array.from(plain.predict(x)), Array.from(trick.predict(x)));
+  const before = tf.memory().numTensors;
+  plain.dispose();
+  trick.dispose();
+  x.dispose();
+  assert.equal(tf.memory().numTensors, before - 4);
+  assert.throws(() => createLinearClassifier({ inputDim: 0, numClasses: 3, loss: "svm" }), /inputDim ≥ 1/);
+});
