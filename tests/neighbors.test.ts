@@ -78,6 +78,66 @@ for (const metric of ["l2", "l1"] as const) {
   }
 }
 
+/** Rows near a few low-dimensional clusters, like images: pruning has something to prune. */
+function clusteredMatrix(rows: number, cols: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  const centres = Array.from({ length: 5 }, () => Array.from({ length: cols }, () => rng.normal() * 3));
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const c = centres[rng.int(5)]!;
+    for (let j = 0; j < cols; j++) out[i * cols + j] = c[j]! + rng.normal() * (j < 8 ? 1 : 0.1);
+  }
+  return out;
+}
+
+// chunkSize 16 scans on the main thread; a 45-row chunk is split across scan workers (threaded wasm).
+for (const [k, chunkSize] of [[1, 16], [4, 16], [1, 64], [4, 64]] as const) {
+  test(`pruned L2, k=${k}, chunkSize=${chunkSize}: agrees with a Float64 brute force and with the dense strategy`, async () => {
+    const n = 700;
+    const m = 45;
+    const d = 48;
+    const trainValues = clusteredMatrix(n, d, 11 + k);
+    const queryValues = clusteredMatrix(m, d, 21 + k);
+    const train = tf.tensor2d(trainValues, [n, d]);
+    const queries = tf.tensor2d(queryValues, [m, d]);
+    const before = tf.memory().numTensors;
+    const pruned = await nearestNeighbors(train, queries, k, { strategy: "pruned", chunkSize });
+    assert.equal(tf.memory().numTensors, before, "no tensors leaked");
+    const dense = await nearestNeighbors(train, queries, k, { strategy: "dense" });
+    assert.deepEqual(pruned.indices, dense.indices);
+    const reference = bruteForce(trainValues, queryValues, n, m, d, "l2");
+    for (let q = 0; q < m; q++) {
+      for (let i = 0; i < k; i++) {
+        const want = reference[q]![i]!;
+        assert.equal(pruned.indices[q * k + i], want.index, `query ${q} rank ${i}`);
+        assert.ok(Math.abs(pruned.distances[q * k + i]! - want.distance) <= 1e-5 * (1 + want.distance));
+      }
+    }
+    train.dispose();
+    queries.dispose();
+  });
+}
+
+test("pruned L2 keeps the tie-break rule and exact zero distances", async () => {
+  const n = 300;
+  const d = 32;
+  const values = clusteredMatrix(n, d, 5);
+  values.copyWithin(250 * d, 40 * d, 41 * d); // row 250 = row 40
+  values.copyWithin(260 * d, 40 * d, 41 * d); // row 260 = row 40
+  const train = tf.tensor2d(values, [n, d]);
+  const queries = tf.tensor2d(values.slice(40 * d, 41 * d), [1, d]);
+  const result = await nearestNeighbors(train, queries, 3, { strategy: "pruned" });
+  assert.deepEqual(Array.from(result.indices), [40, 250, 260]);
+  assert.deepEqual(Array.from(result.distances), [0, 0, 0]);
+  // k = N: every row is returned, in the same order as the dense strategy gives.
+  const all = await nearestNeighbors(train, queries, n, { strategy: "pruned" });
+  const allDense = await nearestNeighbors(train, queries, n, { strategy: "dense" });
+  assert.deepEqual(all.indices, allDense.indices);
+  await assert.rejects(nearestNeighbors(train, queries, 1, { strategy: "pruned", metric: "l1" }), /needs metric "l2"/);
+  train.dispose();
+  queries.dispose();
+});
+
 test("default chunking and a single chunk give the same answer", async () => {
   const n = 500;
   const m = 300;
