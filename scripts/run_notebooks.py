@@ -54,6 +54,9 @@ def run_one(path: Path, timeout: int) -> dict:
             code_cells += 1
             try:
                 client.execute_cell(cell, index)
+                # tslab sends no execute_input message, so nbclient leaves the count empty.
+                if cell.get("execution_count") is None:
+                    cell.execution_count = code_cells
             except (CellExecutionError, CellTimeoutError) as err:
                 source_line = next((l for l in cell.source.splitlines() if l.strip()), "")
                 detail = cell_error_text(cell) or str(err).strip().splitlines()[-1]

@@ -10,6 +10,8 @@ import {
   classSamplesPlot,
   composeImageGrid,
   confusionMatrixPlot,
+  histogramCounts,
+  histogramPlot,
   decisionRegionPlot,
   imageGridPlot,
   linePlot,
@@ -394,4 +396,24 @@ test("saveFigureHtml writes a standalone page: escaped title, plotly.js loader, 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("histogramCounts bins values and clamps outliers into the end bins", () => {
+  const { centers, counts } = histogramCounts([-5, 0, 0.1, 0.49, 0.5, 0.99, 7], 2, [0, 1]);
+  assert.deepEqual(centers, [0.25, 0.75]);
+  // -5 and 0, 0.1, 0.49 in bin 0; 0.5, 0.99 and 7 in bin 1
+  assert.deepEqual(counts, [4, 3]);
+  assert.throws(() => histogramCounts([Number.NaN], 2, [0, 1]), /value 0 is NaN/);
+  assert.throws(() => histogramCounts([1], 0, [0, 1]), /whole number of bins/);
+});
+
+test("histogramPlot draws one line per series over shared bins", () => {
+  const fig = histogramPlot([{ name: "a", values: [0, 1, 1] }, { name: "b", values: [2, 2] }], { bins: 2, logY: true });
+  assert.equal(fig.data.length, 2);
+  const [a, b] = fig.data as { x: number[]; y: number[]; name: string }[];
+  // shared range [0, 2] from both series, bins [0, 1) and [1, 2]
+  assert.deepEqual(a!.x, [0.5, 1.5]);
+  assert.deepEqual(a!.y, [1, 2]);
+  assert.deepEqual(b!.y, [0.5, 2]); // the empty bin is drawn at 0.5 on a log axis
+  assert.equal(b!.name, "b");
 });

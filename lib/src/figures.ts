@@ -338,6 +338,48 @@ function lineLayout(options: LinePlotOptions, showLegend: boolean): FigureLayout
   return layout;
 }
 
+/** Bin counts of `values` over [lo, hi] with `bins` equal-width bins; values outside fall in the end bins. */
+export function histogramCounts(values: ArrayLike<number>, bins: number, [lo, hi]: [number, number]): { centers: number[]; counts: number[] } {
+  if (!Number.isInteger(bins) || bins < 1) throw new Error(`histogram needs a whole number of bins ≥ 1, got ${bins}.`);
+  if (!(hi > lo)) throw new Error(`histogram range must have hi > lo, got [${lo}, ${hi}].`);
+  const width = (hi - lo) / bins;
+  const counts = new Array<number>(bins).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const v = Number(values[i]);
+    if (Number.isNaN(v)) throw new Error(`histogram: value ${i} is NaN.`);
+    counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)))]! += 1;
+  }
+  return { centers: counts.map((_, k) => lo + (k + 0.5) * width), counts };
+}
+
+export interface HistogramOptions extends LinePlotOptions {
+  /** Number of bins (default 40). */
+  bins?: number;
+  /** Range binned; values beyond it are counted in the end bins (default: min..max over all series). */
+  range?: [number, number];
+}
+
+/**
+ * Histograms of several sets of values drawn as lines over shared bins, so distributions can be
+ * compared in one picture (e.g. weights under L1 vs L2). With `logY`, empty bins are drawn at 0.5.
+ */
+export function histogramPlot(series: { name: string; values: ArrayLike<number> }[], options: HistogramOptions = {}): Figure {
+  if (series.length === 0) throw new Error("histogramPlot needs at least one series.");
+  let range = options.range;
+  if (!range) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const s of series) for (let i = 0; i < s.values.length; i++) { lo = Math.min(lo, s.values[i]!); hi = Math.max(hi, s.values[i]!); }
+    range = hi > lo ? [lo, hi] : [lo - 0.5, lo + 0.5];
+  }
+  const bins = options.bins ?? 40;
+  const lines: LineSeries[] = series.map((s) => {
+    const { centers, counts } = histogramCounts(s.values, bins, range!);
+    return { name: s.name, x: centers, y: options.logY ? counts.map((c) => Math.max(c, 0.5)) : counts, mode: "lines+markers" };
+  });
+  return linePlot(lines, { yLabel: "count", ...options });
+}
+
 /** Line plot of one or more named series (each its own colour, optional error bars). */
 export function linePlot(series: LineSeries | LineSeries[], options: LinePlotOptions = {}): Figure {
   const list = Array.isArray(series) ? series : [series];
