@@ -459,9 +459,17 @@ function digest(bytes: Uint8Array, algorithm: "md5" | "sha256"): string {
 }
 
 async function fetchBytes(url: string, fetchFn: DatasetFetch, timeoutMs: number): Promise<Uint8Array> {
-  const response = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-  return new Uint8Array(await response.arrayBuffer());
+  // Not AbortSignal.timeout(): its timer is unref'd, so a stalled download with nothing else
+  // pending would let Node exit mid-await instead of reporting the time-out.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
+  try {
+    const response = await fetchFn(url, { signal: controller.signal });
+    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+    return new Uint8Array(await response.arrayBuffer());
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function describeFetchError(err: unknown, timeoutMs: number): string {
