@@ -436,7 +436,10 @@ function trainingBoundWeights(train: tf.Tensor2D, basis: tf.Tensor2D, basisT: tf
   return weights;
 }
 
-/** Σ a_i·b_i over d entries, in float64 (each float32 product is exact in float64). */
+/**
+ * Σ a_i·b_i over d entries, in float64 (each float32 product is exact in float64). Scan workers
+ * run its source text next to {@link scanRows}'s, so it may use nothing outside its own body.
+ */
 function dot(a: Float32Array, aStart: number, b: Float32Array, bStart: number, d: number): number {
   let s0 = 0;
   let s1 = 0;
@@ -596,38 +599,23 @@ interface ScanJob {
 }
 
 /**
- * The exact check for a range of query rows. Self-contained on purpose: scan workers run its
- * source text, so it may use nothing outside its own body.
+ * The exact check for a range of query rows. Scan workers run its source text (and {@link dot}'s),
+ * so it may use nothing outside its own body but `dot`.
  */
 function scanRows(job: ScanJob): void {
   const { train, trainSquares, queries, scores, seeds, boundNorms, n, d, k } = job;
-  const dotProduct = (a: Float32Array, aStart: number, b: Float32Array, bStart: number): number => {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let j = 0;
-    for (; j + 3 < d; j += 4) {
-      s0 += a[aStart + j]! * b[bStart + j]!;
-      s1 += a[aStart + j + 1]! * b[bStart + j + 1]!;
-      s2 += a[aStart + j + 2]! * b[bStart + j + 2]!;
-      s3 += a[aStart + j + 3]! * b[bStart + j + 3]!;
-    }
-    for (; j < d; j++) s0 += a[aStart + j]! * b[bStart + j]!;
-    return s0 + s1 + s2 + s3;
-  };
   const bestD = new Float64Array(k);
   const bestI = new Int32Array(k);
   // seedMark[j] === r + 1 marks row r's seeds, so the scan skips them in O(1).
   const seedMark = new Int32Array(n);
   for (let r = job.rowFrom; r < job.rowTo; r++) {
     const queryStart = r * d;
-    const querySquare = dotProduct(queries, queryStart, queries, queryStart);
+    const querySquare = dot(queries, queryStart, queries, queryStart, d);
     const slack = job.slackRelative * (querySquare + job.maxTrainNorm) + 1e-6;
     let count = 0;
     // Keeps the k best by (squared distance, index).
     const consider = (j: number): void => {
-      const dist = Math.max(0, querySquare + trainSquares[j]! - 2 * dotProduct(queries, queryStart, train, j * d));
+      const dist = Math.max(0, querySquare + trainSquares[j]! - 2 * dot(queries, queryStart, train, j * d, d));
       if (count === k && !(dist < bestD[k - 1]! || (dist === bestD[k - 1]! && j < bestI[k - 1]!))) return;
       let pos = count === k ? k - 1 : count;
       while (pos > 0 && (bestD[pos - 1]! > dist || (bestD[pos - 1]! === dist && bestI[pos - 1]! > j))) {
@@ -670,6 +658,7 @@ function getScanWorkers(): NodeWorker[] {
     // esbuild (tsx) may wrap named functions in __name(); define it so the source runs anywhere.
     const source = `const { parentPort } = require("node:worker_threads");
 var __name = (f) => f;
+const dot = ${dot.toString()};
 const scanRows = ${scanRows.toString()};
 parentPort.on("message", (job) => { scanRows(job); parentPort.postMessage("done"); });`;
     scanWorkers = Array.from({ length: count }, () => {
