@@ -102,8 +102,10 @@ test("predict leaks no tensors and accepts a tensor of queries", async () => {
 test("clear errors for bad k, labels, data and call order", async () => {
   assert.throws(() => new KnnClassifier({ k: 0 }), /k must be a positive integer/);
   assert.throws(() => new KnnClassifier({ k: 1.5 }), /k must be a positive integer/);
+  assert.throws(() => new KnnClassifier({ metric: "cosine" as "l1" }), /unknown distance metric "cosine"; use "l1" or "l2"/);
   assert.throws(() => new KnnClassifier({ k: 7 }).train(toy), /k=7 is larger than the 6 training examples/);
   assert.throws(() => new KnnClassifier().train(toy, 2), /label 2 at position 3 is outside 0\.\.1/);
+  assert.throws(() => new KnnClassifier().train(toy, 0), /numClasses must be a positive integer, got 0/);
   assert.throws(() => new KnnClassifier().train({ ...toy, y: Int32Array.from([0, 1]) }), /expected 6 labels/);
   assert.throws(() => new KnnClassifier().train({ ...toy, y: Int32Array.from([0, 1, -1, 0, 0, 0]) }), /label -1 at position 2/);
   const withNaN = Float32Array.from(toy.x);

@@ -1,11 +1,24 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { accuracy, confusionMatrix, misclassifiedIndices, perClassAccuracy, topConfusions } from "../lib/src/metrics.js";
+import {
+  accuracy,
+  confusionMatrix,
+  misclassifiedIndices,
+  numClassesFromLabels,
+  perClassAccuracy,
+  topConfusions,
+} from "../lib/src/metrics.js";
 import { createRng } from "../lib/src/random.js";
 
 // Hand-computed case, 3 classes, 8 examples.
 const truth = [0, 0, 0, 1, 1, 2, 2, 2];
 const predicted = [0, 1, 0, 1, 2, 2, 0, 2];
+
+test("numClassesFromLabels: largest label + 1", () => {
+  assert.equal(numClassesFromLabels(truth), 3);
+  assert.equal(numClassesFromLabels(Int32Array.from([4, 0, 4])), 5);
+  assert.equal(numClassesFromLabels([]), 0);
+});
 
 test("accuracy on a hand-computed case", () => {
   assert.equal(accuracy(truth, predicted), 5 / 8);

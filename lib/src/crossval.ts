@@ -9,9 +9,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Examples } from "./types.js";
 import { nearestNeighbors, type Metric } from "./neighbors.js";
 import { knnVote } from "./knn.js";
-import { accuracy } from "./metrics.js";
+import { checkDistanceMetric } from "./distances.js";
+import { accuracy, numClassesFromLabels } from "./metrics.js";
 import { permutation } from "./random.js";
-import { selectExamples } from "./preprocess.js";
+import { assertValidExamples, selectExamples } from "./preprocess.js";
 import { progress } from "./progress.js";
 
 /** One fold: indices into the examples, each ascending. */
@@ -100,21 +101,10 @@ export async function crossValidateKnn(
   const ks = [...new Set(options.ks)].sort((a, b) => a - b);
   if (ks.length === 0) throw new Error("ks is empty: give at least one k to try");
   if (metrics.length === 0) throw new Error("metrics is empty: give at least one of \"l1\", \"l2\"");
-  for (const metric of metrics) {
-    if (metric !== "l1" && metric !== "l2") throw new Error(`unknown distance metric "${String(metric)}"`);
-  }
+  for (const metric of metrics) checkDistanceMetric(metric);
   for (const k of ks) if (!Number.isInteger(k) || k < 1) throw new Error(`every k must be a positive integer, got ${k}`);
-  if (examples.x.length !== examples.n * examples.d) {
-    throw new Error(`x has ${examples.x.length} numbers, expected N·D = ${examples.n * examples.d}`);
-  }
-  let numClasses = options.numClasses ?? 0;
-  if (options.numClasses === undefined) for (const y of examples.y) numClasses = Math.max(numClasses, y + 1);
-  for (let i = 0; i < examples.n; i++) {
-    const y = examples.y[i]!;
-    if (!Number.isInteger(y) || y < 0 || y >= numClasses) {
-      throw new Error(`label ${y} at position ${i} is outside 0..${numClasses - 1}`);
-    }
-  }
+  const numClasses = options.numClasses ?? numClassesFromLabels(examples.y);
+  assertValidExamples(examples, numClasses, "crossValidateKnn");
 
   const folds = kFoldSplit(examples.n, foldCount, seed);
   const maxK = ks[ks.length - 1]!;

@@ -36,8 +36,8 @@ export interface ChunkOptions {
 
 const DEFAULT_MAX_ELEMENTS = 1 << 24;
 
-/** L1 = Manhattan Σ|a − b|, L2 = Euclidean √Σ(a − b)² (the `Metric` of neighbors.ts). */
-function checkMetric(metric: string): asserts metric is Metric {
+/** Throws unless `metric` is "l1" (Manhattan Σ|a − b|) or "l2" (Euclidean √Σ(a − b)²), the `Metric` of neighbors.ts. */
+export function checkDistanceMetric(metric: string): asserts metric is Metric {
   if (metric !== "l1" && metric !== "l2") {
     throw new Error(`unknown distance metric "${metric}"; use "l1" or "l2"`);
   }
@@ -64,7 +64,7 @@ export function checkDistanceShapes(queries: tf.Tensor, train: tf.Tensor): [numb
  * @returns [M, N]
  */
 export function distancesTwoLoops(queries: tf.Tensor2D, train: tf.Tensor2D, metric: Metric = "l2"): DistanceMatrix {
-  checkMetric(metric);
+  checkDistanceMetric(metric);
   const [m, n, d] = checkDistanceShapes(queries, train);
   const q = queries.dataSync() as Float32Array;
   const t = train.dataSync() as Float32Array;
@@ -97,7 +97,7 @@ export function distancesTwoLoops(queries: tf.Tensor2D, train: tf.Tensor2D, metr
  * @returns [M, N]
  */
 export function distancesOneLoop(queries: tf.Tensor2D, train: tf.Tensor2D, metric: Metric = "l2"): DistanceMatrix {
-  checkMetric(metric);
+  checkDistanceMetric(metric);
   const [m, n, d] = checkDistanceShapes(queries, train);
   const values = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
@@ -126,7 +126,7 @@ export function forEachDistanceChunk(
   onChunk: (firstRow: number, distances: tf.Tensor2D) => void,
   options: ChunkOptions = {},
 ): void {
-  checkMetric(metric);
+  checkDistanceMetric(metric);
   const [m, n, d] = checkDistanceShapes(queries, train);
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   if (!(maxElements >= 1)) throw new Error(`maxElements must be at least 1, got ${maxElements}`);

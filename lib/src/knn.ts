@@ -12,6 +12,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Examples } from "./types.js";
 import { nearestNeighbors, type Metric, type NeighborResult } from "./neighbors.js";
 import { progress } from "./progress.js";
+import { checkDistanceMetric } from "./distances.js";
+import { checkLabelRange, numClassesFromLabels } from "./metrics.js";
 
 /** Throws unless `k` is an integer with 1 ≤ k ≤ n. */
 export function checkKnnK(k: number, n: number): void {
@@ -71,17 +73,6 @@ function checkFinite(values: ArrayLike<number>, what: string): void {
   }
 }
 
-/** Throws unless `labels` has `n` integers in 0..numClasses-1. */
-function checkLabels(labels: ArrayLike<number>, n: number, numClasses: number): void {
-  if (labels.length !== n) throw new Error(`expected ${n} labels (one per example), got ${labels.length}`);
-  for (let i = 0; i < labels.length; i++) {
-    const y = labels[i]!;
-    if (!Number.isInteger(y) || y < 0 || y >= numClasses) {
-      throw new Error(`label ${y} at position ${i} is outside 0..${numClasses - 1}`);
-    }
-  }
-}
-
 export interface KnnOptions {
   /** Neighbours that vote (default 1). */
   k?: number;
@@ -122,9 +113,7 @@ export class KnnClassifier {
     this.k = options.k ?? 1;
     this.metric = options.metric ?? "l2";
     if (!Number.isInteger(this.k) || this.k < 1) throw new Error(`k must be a positive integer, got ${this.k}`);
-    if (this.metric !== "l1" && this.metric !== "l2") {
-      throw new Error(`unknown distance metric "${String(this.metric)}"; use "l1" or "l2"`);
-    }
+    checkDistanceMetric(this.metric);
   }
 
   /**
@@ -137,10 +126,9 @@ export class KnnClassifier {
     if (n < 1) throw new Error("cannot train on zero examples");
     if (x.length !== n * d) throw new Error(`x has ${x.length} numbers, expected N·D = ${n}·${d} = ${n * d}`);
     checkFinite(x, "training features");
-    let classes = numClasses ?? 0;
-    if (numClasses === undefined) for (let i = 0; i < y.length; i++) classes = Math.max(classes, y[i]! + 1);
-    if (!Number.isInteger(classes) || classes < 1) throw new Error(`numClasses must be a positive integer, got ${classes}`);
-    checkLabels(y, n, classes);
+    if (y.length !== n) throw new Error(`expected ${n} labels (one per example), got ${y.length}`);
+    const classes = numClasses ?? numClassesFromLabels(y);
+    checkLabelRange(y, classes, "training");
     checkKnnK(this.k, n);
     this.trainRows?.dispose();
     this.trainRows = tf.tensor2d(x, [n, d]);

@@ -13,7 +13,11 @@ function checkSameLength(truth: LabelArray, predicted: LabelArray): void {
   }
 }
 
-function checkLabelRange(labels: LabelArray, numClasses: number, what: string): void {
+/**
+ * Throws unless `numClasses` is a positive integer and every label is an integer in
+ * 0..numClasses-1; `what` ("true", "training", ...) starts the message.
+ */
+export function checkLabelRange(labels: LabelArray, numClasses: number, what: string): void {
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw new Error(`numClasses must be a positive integer, got ${numClasses}`);
   }
@@ -23,6 +27,13 @@ function checkLabelRange(labels: LabelArray, numClasses: number, what: string): 
       throw new Error(`${what} label ${y} at position ${i} is outside 0..${numClasses - 1}`);
     }
   }
+}
+
+/** The default class count C for labels 0..C-1: the largest label + 1 (0 for no labels). */
+export function numClassesFromLabels(labels: LabelArray): number {
+  let count = 0;
+  for (let i = 0; i < labels.length; i++) count = Math.max(count, labels[i]! + 1);
+  return count;
 }
 
 /** Fraction of positions where `predicted` equals `truth`, in [0, 1]. */
