@@ -10,6 +10,7 @@
  *                ∂L/∂w = (1/N)Σ(p − y)x + 2λw,  ∂L/∂b = (1/N)Σ(p − y)
  *   binary SVM   L = (1/N)Σ max(0, 1 − t·z) + λ‖w‖²;  each example inside the margin adds −t·x/N
  */
+import type { ArrayBatch } from "./losses.js";
 import { accuracy } from "./metrics.js";
 import { permutation } from "./random.js";
 
@@ -19,13 +20,8 @@ export interface BinaryLinearModel {
   b: number;
 }
 
-/** Examples with 0/1 labels as plain arrays (an `Examples` fits). */
-export interface BinaryData {
-  x: Float32Array | Float64Array;
-  y: Int32Array;
-  n: number;
-  d: number;
-}
+/** Examples with 0/1 labels as plain arrays (an `Examples` fits): x row-major [N, D], y [N]. */
+export type BinaryData = ArrayBatch;
 
 function checkBinary(data: BinaryData): void {
   if (data.x.length !== data.n * data.d) throw new Error(`x has ${data.x.length} values, expected ${data.n}×${data.d}`);

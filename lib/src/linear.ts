@@ -18,7 +18,7 @@ import {
   type LinearWeightsNaive,
 } from "./losses.js";
 import { checkRegularizer, noRegularizer, type Regularizer } from "./regularizers.js";
-import type { TrainableModel } from "./train.js";
+import { modelPredict, type TrainableModel } from "./train.js";
 
 // ---------------------------------------------------------------------------------------------
 // Bias trick
@@ -184,12 +184,7 @@ export function createLinearClassifier(options: LinearClassifierOptions): Linear
       return Float32Array.from(params.b!.dataSync() as Float32Array);
     },
     predict(x) {
-      const input = x instanceof tf.Tensor ? x : tf.tensor2d(x.x, [x.n, x.d]);
-      const labels = tf.tidy(() => tf.argMax(model.scores(input), 1));
-      const out = Int32Array.from(labels.dataSync() as Int32Array);
-      labels.dispose();
-      if (input !== x) input.dispose();
-      return out;
+      return modelPredict(model, x);
     },
     dispose() {
       for (const v of Object.values(params)) v.dispose();

@@ -130,11 +130,15 @@ export interface ScoresLoss {
   dScores: tf.Tensor2D;
 }
 
-function checkScoresTensor(scores: tf.Tensor2D, y: tf.Tensor1D): void {
+/** The labels as a float32 one-hot [N, C] matching `scores` [N, C], after checking both. Use in tf.tidy. */
+function oneHotLabels(scores: tf.Tensor2D, y: tf.Tensor1D | Int32Array): tf.Tensor2D {
+  const labels = labelTensor(y, scores.shape[1]);
   if (scores.rank !== 2) throw new Error(`scores must be [N, C], got shape [${scores.shape.join(", ")}]`);
-  if (y.shape[0] !== scores.shape[0]) {
-    throw new Error(`got ${y.shape[0]} labels for ${scores.shape[0]} score rows`);
+  if (labels.shape[0] !== scores.shape[0]) {
+    throw new Error(`got ${labels.shape[0]} labels for ${scores.shape[0]} score rows`);
   }
+  // (the dtype argument of oneHot is ignored by the wasm kernel, hence the cast)
+  return tf.cast(tf.oneHot(labels, scores.shape[1]), "float32") as tf.Tensor2D;
 }
 
 /**
@@ -145,10 +149,8 @@ function checkScoresTensor(scores: tf.Tensor2D, y: tf.Tensor1D): void {
 export function svmLossFromScores(scores: tf.Tensor2D, y: tf.Tensor1D | Int32Array, delta = 1): ScoresLoss {
   checkDelta(delta);
   return tf.tidy(() => {
-    const [n, c] = scores.shape;
-    const labels = labelTensor(y, c);
-    checkScoresTensor(scores, labels);
-    const oneHot = tf.cast(tf.oneHot(labels, c), "float32"); // (the dtype argument of oneHot is ignored by the wasm kernel)
+    const n = scores.shape[0];
+    const oneHot = oneHotLabels(scores, y);
     const correct = tf.sum(tf.mul(scores, oneHot), 1, true); // [N, 1]
     // max(0, s_j − s_y + Δ) for every j, including j = y_i, where it is exactly Δ (> 0): subtract
     // those N·Δ from the sum and the one-hot from the "violated" indicator instead of masking.
@@ -164,10 +166,8 @@ export function svmLossFromScores(scores: tf.Tensor2D, y: tf.Tensor1D | Int32Arr
 /** Softmax cross-entropy loss from scores [N, C] and labels [N] (stable: shifted by the row max). */
 export function softmaxLossFromScores(scores: tf.Tensor2D, y: tf.Tensor1D | Int32Array): ScoresLoss {
   return tf.tidy(() => {
-    const [n, c] = scores.shape;
-    const labels = labelTensor(y, c);
-    checkScoresTensor(scores, labels);
-    const oneHot = tf.cast(tf.oneHot(labels, c), "float32"); // (the dtype argument of oneHot is ignored by the wasm kernel)
+    const n = scores.shape[0];
+    const oneHot = oneHotLabels(scores, y);
     const shifted = tf.sub(scores, tf.max(scores, 1, true));
     const logProbs = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true)));
     const loss = tf.div(tf.neg(tf.sum(tf.mul(logProbs, oneHot))), n) as tf.Scalar;

@@ -7,11 +7,12 @@
  * equal budget of iterations, following the gradient wins by far.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { createRng } from "./random.js";
+import { createRng, type Rng } from "./random.js";
 import type { Examples } from "./types.js";
 import { linearLossVectorized, labelTensor, type LinearLossKind } from "./losses.js";
 import { appendBiasColumn } from "./linear.js";
 import { noRegularizer, type Regularizer } from "./regularizers.js";
+import { numClassesFromLabels } from "./metrics.js";
 
 /** A loss over a weight matrix W [rows, cols], e.g. a linear classifier's loss on fixed data. */
 export interface WeightSearchProblem {
@@ -36,7 +37,7 @@ export function linearSearchProblem(
   examples: Examples,
   options: { numClasses?: number; reg?: Regularizer; delta?: number } = {},
 ): WeightSearchProblem {
-  const numClasses = options.numClasses ?? Math.max(...examples.y) + 1;
+  const numClasses = options.numClasses ?? numClassesFromLabels(examples.y);
   const x = tf.tidy(() => appendBiasColumn(tf.tensor2d(examples.x, [examples.n, examples.d])));
   const y = labelTensor(examples.y, numClasses);
   const lossOptions = { reg: options.reg ?? noRegularizer, delta: options.delta ?? 1, biasTrick: true };
@@ -93,6 +94,41 @@ function finish(strategy: string, problem: WeightSearchProblem, W: tf.Tensor2D, 
   return result;
 }
 
+/** The random starting W [rows, cols] = scale·N(0, 1) (default scale 1e-3). */
+function randomWeights(problem: WeightSearchProblem, scale: number | undefined, rng: Rng): tf.Tensor2D {
+  return tf.randomNormal([problem.rows, problem.cols], 0, scale ?? 1e-3, "float32", rng.seed());
+}
+
+/**
+ * The loop random search and random local search share: `propose(current)` gives a candidate W,
+ * which replaces the current one when its loss is lower (candidates and replaced W are disposed).
+ * The trace is the current loss after each iteration.
+ */
+function keepIfLower(
+  problem: WeightSearchProblem,
+  initial: tf.Tensor2D,
+  initialLoss: number,
+  iterations: number,
+  propose: (current: tf.Tensor2D) => tf.Tensor2D,
+): { W: tf.Tensor2D; trace: number[] } {
+  let W = initial;
+  let loss = initialLoss;
+  const trace: number[] = [];
+  for (let it = 0; it < iterations; it++) {
+    const candidate = propose(W);
+    const candidateLoss = problem.loss(candidate);
+    if (candidateLoss < loss) {
+      W.dispose();
+      W = candidate;
+      loss = candidateLoss;
+    } else {
+      candidate.dispose();
+    }
+    trace.push(loss);
+  }
+  return { W, trace };
+}
+
 /** Random search: `iterations` independent W = scale·N(0, 1); the trace is the best loss so far. */
 export function randomSearch(
   problem: WeightSearchProblem,
@@ -102,22 +138,10 @@ export function randomSearch(
   const scale = options.scale ?? 1e-3;
   const rng = createRng(options.seed ?? 0);
   const start = performance.now();
-  let best = tf.zeros([problem.rows, problem.cols]) as tf.Tensor2D;
-  let bestLoss = Infinity;
-  const trace: number[] = [];
-  for (let it = 0; it < iterations; it++) {
-    const candidate = tf.randomNormal([problem.rows, problem.cols], 0, scale, "float32", rng.seed()) as tf.Tensor2D;
-    const loss = problem.loss(candidate);
-    if (loss < bestLoss) {
-      best.dispose();
-      best = candidate;
-      bestLoss = loss;
-    } else {
-      candidate.dispose();
-    }
-    trace.push(bestLoss);
-  }
-  return finish("random search", problem, best, trace, start);
+  const { W, trace } = keepIfLower(problem, tf.zeros([problem.rows, problem.cols]), Infinity, iterations, () =>
+    tf.randomNormal([problem.rows, problem.cols], 0, scale, "float32", rng.seed()),
+  );
+  return finish("random search", problem, W, trace, start);
 }
 
 /** Random local search: from a random W, try W + stepSize·N(0, 1); keep the step if the loss drops. */
@@ -129,21 +153,10 @@ export function randomLocalSearch(
   const stepSize = options.stepSize ?? 1e-3;
   const rng = createRng(options.seed ?? 0);
   const start = performance.now();
-  let W = tf.randomNormal([problem.rows, problem.cols], 0, options.scale ?? 1e-3, "float32", rng.seed()) as tf.Tensor2D;
-  let loss = problem.loss(W);
-  const trace: number[] = [];
-  for (let it = 0; it < iterations; it++) {
-    const candidate = tf.tidy(() => tf.add(W, tf.randomNormal(W.shape, 0, stepSize, "float32", rng.seed())) as tf.Tensor2D);
-    const candidateLoss = problem.loss(candidate);
-    if (candidateLoss < loss) {
-      W.dispose();
-      W = candidate;
-      loss = candidateLoss;
-    } else {
-      candidate.dispose();
-    }
-    trace.push(loss);
-  }
+  const initial = randomWeights(problem, options.scale, rng);
+  const { W, trace } = keepIfLower(problem, initial, problem.loss(initial), iterations, (current) =>
+    tf.tidy(() => tf.add(current, tf.randomNormal(current.shape, 0, stepSize, "float32", rng.seed()))),
+  );
   return finish("random local search", problem, W, trace, start);
 }
 
@@ -156,7 +169,7 @@ export function gradientDescentSearch(
   const lr = options.learningRate ?? 0.1;
   const rng = createRng(options.seed ?? 0);
   const start = performance.now();
-  let W = tf.randomNormal([problem.rows, problem.cols], 0, options.scale ?? 1e-3, "float32", rng.seed()) as tf.Tensor2D;
+  let W = randomWeights(problem, options.scale, rng);
   const trace: number[] = [];
   for (let it = 0; it < iterations; it++) {
     const { loss, dW } = problem.lossAndGrad(W);

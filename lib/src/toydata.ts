@@ -3,7 +3,7 @@
  * sets no straight line can separate (XOR, two moons, concentric circles, a multi-class spiral).
  * Each returns `Examples` with d = 2 (x row-major [N, 2]) and integer labels.
  */
-import { createRng, permutation } from "./random.js";
+import { createRng, permutation, type Rng } from "./random.js";
 import type { Examples } from "./types.js";
 
 function checkCount(n: number, what = "n"): void {
@@ -21,6 +21,21 @@ function shuffled(points: number[][], labels: number[], seed: number): Examples 
     y[i] = labels[from]!;
   });
   return { x, y, n: labels.length, d: 2 };
+}
+
+/**
+ * `n` points, labels alternating 0, 1, 0, ... (half per class), each drawn by `point(label)`;
+ * then shuffled with a seed taken from `rng` after the last point.
+ */
+function twoClasses(n: number, rng: Rng, point: (label: number) => [number, number]): Examples {
+  const points: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const label = i % 2;
+    points.push(point(label));
+    labels.push(label);
+  }
+  return shuffled(points, labels, rng.seed());
 }
 
 export interface BlobsOptions {
@@ -47,24 +62,16 @@ export function toyBlobs(options: BlobsOptions = {}): Examples {
   const margin = options.margin ?? 0.2;
   const rng = createRng(options.seed ?? 0);
   const u = Math.SQRT1_2;
-  const points: number[][] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const label = i % 2;
+  return twoClasses(n, rng, (label) => {
     const sign = label === 1 ? 1 : -1;
     for (let attempt = 0; ; attempt++) {
       const px = sign * (s / 2) * u + spread * rng.normal();
       const py = sign * (s / 2) * u + spread * rng.normal();
       const along = (px + py) * u; // signed distance to the bisector x + y = 0
-      if (margin <= 0 || sign * along >= margin) {
-        points.push([px, py]);
-        labels.push(label);
-        break;
-      }
+      if (margin <= 0 || sign * along >= margin) return [px, py];
       if (attempt > 1000) throw new Error("toyBlobs: margin too large for this separation and spread");
     }
-  }
-  return shuffled(points, labels, rng.seed());
+  });
 }
 
 /**
@@ -77,16 +84,11 @@ export function toyXor(options: { n?: number; gap?: number; seed?: number } = {}
   const gap = options.gap ?? 0.1;
   if (!(gap >= 0 && gap < 1)) throw new Error(`gap must be in [0, 1), got ${gap}`);
   const rng = createRng(options.seed ?? 0);
-  const points: number[][] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const label = i % 2;
+  return twoClasses(n, rng, (label) => {
     const signX = rng.next() < 0.5 ? -1 : 1;
     const signY = label === 1 ? -signX : signX;
-    points.push([signX * rng.uniform(gap, 1), signY * rng.uniform(gap, 1)]);
-    labels.push(label);
-  }
-  return shuffled(points, labels, rng.seed());
+    return [signX * rng.uniform(gap, 1), signY * rng.uniform(gap, 1)];
+  });
 }
 
 /** Two interleaved half circles (as scikit-learn's make_moons), with Gaussian noise. */
@@ -95,17 +97,12 @@ export function toyMoons(options: { n?: number; noise?: number; seed?: number } 
   checkCount(n);
   const noise = options.noise ?? 0.1;
   const rng = createRng(options.seed ?? 0);
-  const points: number[][] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const label = i % 2;
+  return twoClasses(n, rng, (label) => {
     const t = Math.PI * rng.next();
     const px = label === 0 ? Math.cos(t) : 1 - Math.cos(t);
     const py = label === 0 ? Math.sin(t) : 0.5 - Math.sin(t);
-    points.push([px + noise * rng.normal(), py + noise * rng.normal()]);
-    labels.push(label);
-  }
-  return shuffled(points, labels, rng.seed());
+    return [px + noise * rng.normal(), py + noise * rng.normal()];
+  });
 }
 
 /** A small circle (class 1, radius `factor`) inside a big one (class 0, radius 1), with noise. */
@@ -115,16 +112,11 @@ export function toyCircles(options: { n?: number; noise?: number; factor?: numbe
   const noise = options.noise ?? 0.05;
   const factor = options.factor ?? 0.5;
   const rng = createRng(options.seed ?? 0);
-  const points: number[][] = [];
-  const labels: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const label = i % 2;
+  return twoClasses(n, rng, (label) => {
     const r = label === 1 ? factor : 1;
     const t = 2 * Math.PI * rng.next();
-    points.push([r * Math.cos(t) + noise * rng.normal(), r * Math.sin(t) + noise * rng.normal()]);
-    labels.push(label);
-  }
-  return shuffled(points, labels, rng.seed());
+    return [r * Math.cos(t) + noise * rng.normal(), r * Math.sin(t) + noise * rng.normal()];
+  });
 }
 
 /** The classic multi-class spiral: `classes` arms of `nPerClass` points each (labels 0..classes−1). */
