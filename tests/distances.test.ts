@@ -12,6 +12,7 @@ import {
   type DistanceMatrix,
 } from "../lib/src/distances.js";
 import type { Metric } from "../lib/src/neighbors.js";
+import { referenceDistances } from "./helpers.js";
 
 before(async () => {
   await initBackend({ log: false });
@@ -20,22 +21,6 @@ before(async () => {
 function randomMatrix(rows: number, cols: number, seed: number): Float32Array {
   const rng = createRng(seed);
   return Float32Array.from({ length: rows * cols }, () => rng.next());
-}
-
-/** Straightforward float64 reference. */
-function reference(q: Float32Array, t: Float32Array, m: number, n: number, d: number, metric: Metric): Float64Array {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let f = 0; f < d; f++) {
-        const diff = q[i * d + f]! - t[j * d + f]!;
-        s += metric === "l1" ? Math.abs(diff) : diff * diff;
-      }
-      out[i * n + j] = metric === "l1" ? s : Math.sqrt(s);
-    }
-  }
-  return out;
 }
 
 function assertClose(got: DistanceMatrix, want: Float64Array, label: string): void {
@@ -55,7 +40,7 @@ for (const metric of ["l1", "l2"] as const) {
   test(`three ${metric} implementations agree with a float64 reference`, () => {
     const queries = tf.tensor2d(q, [M, D]);
     const train = tf.tensor2d(t, [N, D]);
-    const want = reference(q, t, M, N, D, metric);
+    const want = referenceDistances(q, t, M, N, D, metric);
     const before = tf.memory().numTensors;
     for (const method of DISTANCE_METHODS) {
       const got = distanceMatrix(queries, train, metric, method);

@@ -3,21 +3,15 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/backend.js";
 import { gradCheck, gradCheckTensors, relativeError } from "../lib/src/gradcheck.js";
-import { linearLossNaive, linearLossVectorized, type ArrayBatch, type LinearLossKind } from "../lib/src/losses.js";
+import { linearLossNaive, linearLossVectorized, type LinearLossKind } from "../lib/src/losses.js";
 import { appendBiasFeature, randomWeightsArray } from "../lib/src/linear.js";
 import { elasticNetRegularizer, l1Regularizer, l2Regularizer, noRegularizer, type Regularizer } from "../lib/src/regularizers.js";
 import { createRng } from "../lib/src/random.js";
+import { randomBatch } from "./helpers.js";
 
 before(async () => {
   await initBackend({ log: false });
 });
-
-function randomBatch(n: number, d: number, c: number, seed: number): ArrayBatch {
-  const rng = createRng(seed);
-  const x = new Float64Array(n * d);
-  for (let k = 0; k < x.length; k++) x[k] = rng.normal();
-  return { x, y: Int32Array.from({ length: n }, () => rng.int(c)), n, d };
-}
 
 const regularizers: Regularizer[] = [noRegularizer, l2Regularizer(0.1), l1Regularizer(0.1), elasticNetRegularizer(0.1, 0.5)];
 const kinds: LinearLossKind[] = ["svm", "softmax"];

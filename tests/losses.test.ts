@@ -27,18 +27,11 @@ import {
   type Regularizer,
 } from "../lib/src/regularizers.js";
 import { createRng } from "../lib/src/random.js";
+import { randomBatch } from "./helpers.js";
 
 before(async () => {
   await initBackend({ log: false });
 });
-
-function randomBatch(n: number, d: number, c: number, seed: number): ArrayBatch {
-  const rng = createRng(seed);
-  const x = new Float64Array(n * d);
-  for (let k = 0; k < x.length; k++) x[k] = rng.normal();
-  const y = Int32Array.from({ length: n }, () => rng.int(c));
-  return { x, y, n, d };
-}
 
 function read(t: tf.Tensor): Float64Array {
   return Float64Array.from(t.dataSync() as Float32Array);

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/backend.js";
 import { createRng } from "../lib/src/random.js";
 import { nearestNeighbors, type Metric } from "../lib/src/neighbors.js";
+import { referenceDistances } from "./helpers.js";
 
 before(async () => {
   await initBackend({ log: false });
@@ -20,21 +21,12 @@ function randomMatrix(rows: number, cols: number, seed: number): Float32Array {
 
 /** Float64 brute force: all distances, sorted by (distance, index). */
 function bruteForce(train: Float32Array, queries: Float32Array, n: number, m: number, d: number, metric: Metric) {
-  const rows: { index: number; distance: number }[][] = [];
-  for (let q = 0; q < m; q++) {
-    const row: { index: number; distance: number }[] = [];
-    for (let r = 0; r < n; r++) {
-      let acc = 0;
-      for (let j = 0; j < d; j++) {
-        const diff = queries[q * d + j]! - train[r * d + j]!;
-        acc += metric === "l2" ? diff * diff : Math.abs(diff);
-      }
-      row.push({ index: r, distance: metric === "l2" ? Math.sqrt(acc) : acc });
-    }
-    row.sort((a, b) => a.distance - b.distance || a.index - b.index);
-    rows.push(row);
-  }
-  return rows;
+  const all = referenceDistances(queries, train, m, n, d, metric);
+  return Array.from({ length: m }, (_, q) =>
+    Array.from({ length: n }, (_, r) => ({ index: r, distance: all[q * n + r]! })).sort(
+      (a, b) => a.distance - b.distance || a.index - b.index,
+    ),
+  );
 }
 
 for (const metric of ["l2", "l1"] as const) {

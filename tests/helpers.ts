@@ -1,0 +1,42 @@
+/**
+ * Helpers shared by several test files: seeded random inputs and straightforward float64
+ * references to check the library against. Not a test file itself (no `.test.ts`).
+ */
+import type { ArrayBatch } from "../lib/src/losses.js";
+import type { Metric } from "../lib/src/neighbors.js";
+import { createRng } from "../lib/src/random.js";
+
+/** A float64 batch: x [n, d] of N(0, 1) values and n labels uniform in 0..c-1, from `seed`. */
+export function randomBatch(n: number, d: number, c: number, seed: number): ArrayBatch {
+  const rng = createRng(seed);
+  const x = new Float64Array(n * d);
+  for (let k = 0; k < x.length; k++) x[k] = rng.normal();
+  const y = Int32Array.from({ length: n }, () => rng.int(c));
+  return { x, y, n, d };
+}
+
+/**
+ * Every distance from the queries q [m, D] to the rows t [n, D], in float64, as [m, n]
+ * row-major: the reference the library's distances and neighbour searches must agree with.
+ */
+export function referenceDistances(
+  q: Float32Array,
+  t: Float32Array,
+  m: number,
+  n: number,
+  d: number,
+  metric: Metric,
+): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let f = 0; f < d; f++) {
+        const diff = q[i * d + f]! - t[j * d + f]!;
+        s += metric === "l1" ? Math.abs(diff) : diff * diff;
+      }
+      out[i * n + j] = metric === "l1" ? s : Math.sqrt(s);
+    }
+  }
+  return out;
+}
