@@ -3,8 +3,6 @@
  * train on the full 60,000 Fashion-MNIST training images for 20 epochs of mini-batch SGD and report
  * seconds (training + test evaluation, data loading excluded) and test accuracy on the 10,000 test
  * images. Reference: scikit-learn's SGDClassifier, 20 epochs, ~14 s (hinge) and ~24 s (log-loss).
- * They run with one wasm thread: each iteration is a handful of small ops (batch 1000 × 784 × 10),
- * where handing work to a second thread costs more than it saves.
  */
 import { loadDataset } from "../lib/src/datasets.js";
 import { subtractTrainMean } from "../lib/src/preprocess.js";
@@ -44,9 +42,7 @@ export async function linearFashionMnist(kind: LinearLossKind): Promise<EntryMea
   return { nTrain: train.n, nTest: test.n, seconds, accuracy, gflops: flops / seconds / 1e9 };
 }
 
-const SINGLE_THREAD = { CLASSIFIERS_WASM_THREADS: "1" };
-
 export const LINEAR_ENTRIES: BenchEntry[] = [
-  { name: "svm-fashion-mnist", dataset: "fashion-mnist", env: SINGLE_THREAD, run: () => linearFashionMnist("svm") },
-  { name: "softmax-fashion-mnist", dataset: "fashion-mnist", env: SINGLE_THREAD, run: () => linearFashionMnist("softmax") },
+  { name: "svm-fashion-mnist", dataset: "fashion-mnist", run: () => linearFashionMnist("svm") },
+  { name: "softmax-fashion-mnist", dataset: "fashion-mnist", run: () => linearFashionMnist("softmax") },
 ];
