@@ -1,7 +1,10 @@
 // Tests for the chunked exact neighbour search: agreement with a Float64 brute force,
-// chunk sizes that do not divide M, the tie-break rule, constant columns, and bad input.
+// chunk sizes that do not divide M, the tie-break rule, constant columns, the L1 worker scan,
+// and bad input.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/backend.js";
 import { createRng } from "../lib/src/random.js";
@@ -231,4 +234,120 @@ test("bad input fails with a clear message", async () => {
   await assert.rejects(nearestNeighbors(train, queries, 1, { chunkSize: 0 }), /chunkSize must be a positive integer/);
   await assert.rejects(nearestNeighbors(train, queries, 1, { metric: "cosine" as Metric }), /unknown metric "cosine"/);
   for (const t of [train, queries, wide, withNaN, vector]) t.dispose();
+});
+
+/** Values on a grid of quarters (sums are exact in float64): many exactly tied distances. */
+function quarterMatrix(rows: number, cols: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < out.length; i++) out[i] = rng.int(9) / 4;
+  return out;
+}
+
+for (const k of [1, 7]) {
+  test(`l1, k=${k}: worker-thread scan = main-thread scan = Float64 brute force, ties by lower index`, async () => {
+    const n = 1200;
+    const m = 70;
+    const d = 40;
+    const trainValues = quarterMatrix(n, d, 31 + k);
+    const queryValues = quarterMatrix(m, d, 41 + k);
+    for (let r = 0; r < n; r++) {
+      trainValues[r * d] = 0.5; // constant columns: 0 and 5
+      trainValues[r * d + 5] = 0;
+    }
+    trainValues.copyWithin(900 * d, 17 * d, 18 * d); // row 900 = row 17
+    queryValues.set(trainValues.subarray(17 * d, 18 * d), 3 * d); // query 3 = row 17
+    const train = tf.tensor2d(trainValues, [n, d]);
+    const queries = tf.tensor2d(queryValues, [m, d]);
+    const before = tf.memory().numTensors;
+    // 64-row chunks (64 × 1200 × 40 terms) go to the L1 workers; 5-row chunks stay on this thread.
+    const threaded = await nearestNeighbors(train, queries, k, { metric: "l1" });
+    const local = await nearestNeighbors(train, queries, k, { metric: "l1", chunkSize: 5 });
+    assert.equal(tf.memory().numTensors, before, "no tensors leaked");
+    assert.deepEqual(threaded.indices, local.indices);
+    assert.deepEqual(threaded.distances, local.distances);
+    const reference = bruteForce(trainValues, queryValues, n, m, d, "l1");
+    let ties = 0;
+    for (let q = 0; q < m; q++) {
+      for (let i = 0; i < k; i++) {
+        const want = reference[q]![i]!;
+        assert.equal(threaded.indices[q * k + i], want.index, `query ${q} rank ${i}`);
+        assert.equal(threaded.distances[q * k + i], want.distance, `query ${q} rank ${i}`);
+        if (i > 0 && reference[q]![i - 1]!.distance === want.distance) ties++;
+      }
+    }
+    if (k > 1) assert.ok(ties > 10, `the data should have tied distances (${ties})`);
+    assert.deepEqual(Array.from(threaded.indices.slice(3 * k, 3 * k + Math.min(k, 2))), k === 1 ? [17] : [17, 900]);
+    train.dispose();
+    queries.dispose();
+  });
+}
+
+test("l1 accepts int32 inputs and gives the same answer as float32", async () => {
+  const n = 300;
+  const m = 20;
+  const d = 12;
+  const rng = createRng(77);
+  const trainInts = Int32Array.from({ length: n * d }, () => rng.int(256));
+  const queryInts = Int32Array.from({ length: m * d }, () => rng.int(256));
+  const trainI = tf.tensor2d(trainInts, [n, d], "int32");
+  const queriesI = tf.tensor2d(queryInts, [m, d], "int32");
+  const trainF = tf.tensor2d(Float32Array.from(trainInts), [n, d]);
+  const queriesF = tf.tensor2d(Float32Array.from(queryInts), [m, d]);
+  const fromInts = await nearestNeighbors(trainI, queriesI, 4, { metric: "l1" });
+  const fromFloats = await nearestNeighbors(trainF, queriesF, 4, { metric: "l1" });
+  assert.deepEqual(fromInts.indices, fromFloats.indices);
+  assert.deepEqual(fromInts.distances, fromFloats.distances);
+  const reference = bruteForce(Float32Array.from(trainInts), Float32Array.from(queryInts), n, m, d, "l1");
+  for (let q = 0; q < m; q++) assert.equal(fromInts.indices[q * 4], reference[q]![0]!.index);
+  for (const t of [trainI, queriesI, trainF, queriesF]) t.dispose();
+});
+
+test("a process that ran an L1 search on worker threads exits by itself", () => {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const script = `
+    import * as tf from "@tensorflow/tfjs-core";
+    import { initBackend } from "./lib/src/backend.js";
+    import { nearestNeighbors } from "./lib/src/neighbors.js";
+    await initBackend({ log: false });
+    const train = tf.randomUniform([2000, 64], 0, 1, "float32", 1);
+    const queries = tf.randomUniform([100, 64], 0, 1, "float32", 2);
+    const result = await nearestNeighbors(train, queries, 3, { metric: "l1" });
+    console.log("found", result.indices.length);`;
+  const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(child.signal, null, "killed by the timeout: something kept the process alive");
+  assert.equal(child.status, 0, child.stderr);
+  assert.match(child.stdout, /found 300/);
+});
+
+test("l1: rows constant over blocks of features (group bound = distance) still match a brute force", async () => {
+  // Each row is constant over runs of 14 features, so the L1 scan's group lower bound equals the
+  // distance itself: any bound that rejects too eagerly would drop a true neighbour here.
+  const n = 1000;
+  const m = 66;
+  const d = 56;
+  const blockRows = (rows: number, seed: number): Float32Array => {
+    const coarse = randomMatrix(rows, d / 14, seed);
+    return Float32Array.from({ length: rows * d }, (_, i) => coarse[Math.floor(i / d) * (d / 14) + Math.floor((i % d) / 14)]!);
+  };
+  const trainValues = blockRows(n, 51);
+  const queryValues = blockRows(m, 52);
+  const train = tf.tensor2d(trainValues, [n, d]);
+  const queries = tf.tensor2d(queryValues, [m, d]);
+  const k = 5;
+  const result = await nearestNeighbors(train, queries, k, { metric: "l1" });
+  const reference = bruteForce(trainValues, queryValues, n, m, d, "l1");
+  for (let q = 0; q < m; q++) {
+    for (let i = 0; i < k; i++) {
+      const want = reference[q]![i]!;
+      assert.equal(result.indices[q * k + i], want.index, `query ${q} rank ${i}`);
+      assert.ok(Math.abs(result.distances[q * k + i]! - want.distance) <= 1e-5 * want.distance, `query ${q} rank ${i}`);
+    }
+  }
+  train.dispose();
+  queries.dispose();
 });
