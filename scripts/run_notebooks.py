@@ -8,6 +8,7 @@ where NAME filters notebooks by substring (e.g. `01`).
 """
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,17 @@ from nbconvert import HTMLExporter
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "build" / "notebooks"
+
+
+def rebuild_library_if_stale() -> None:
+    """Notebooks import lib/dist; rebuild it when any lib/src file is newer (tsc is incremental)."""
+    sources = list((ROOT / "lib" / "src").rglob("*.ts"))
+    built = ROOT / "lib" / "dist" / "index.js"
+    if built.exists() and max(p.stat().st_mtime for p in sources) <= built.stat().st_mtime:
+        return
+    print("lib/src changed since the last build: rebuilding lib/dist", flush=True)
+    subprocess.run(["npx", "--no-install", "tsc", "-p", "lib/tsconfig.json"], cwd=ROOT, check=True)
+    built.touch()
 
 
 def cell_error_text(cell) -> str:
@@ -83,6 +95,7 @@ def main() -> int:
     jupyter_path = str(ROOT / ".jupyter" / "share" / "jupyter")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in [jupyter_path, os.environ.get("JUPYTER_PATH", "")] if p)
 
+    rebuild_library_if_stale()
     paths = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not args.names or any(n in p.name for n in args.names))
     if not paths:
         print(f"no notebooks matched {args.names} in {NOTEBOOKS}", file=sys.stderr)
