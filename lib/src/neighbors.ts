@@ -589,25 +589,53 @@ function scanRows(job: ScanJob): void {
   }
 }
 
+/**
+ * Starts worker threads that define `functions` from their source and call `entry(job)` for each
+ * message, answering "done". The functions must be self-contained (no closures, no imports).
+ * Workers start unref'd, so idle ones never keep the process alive.
+ */
+function startWorkers(functions: Record<string, (...args: never[]) => unknown>, entry: string): NodeWorker[] {
+  const count = Math.min(4, availableParallelism());
+  const definitions = Object.entries(functions)
+    .map(([name, f]) => `const ${name} = ${f.toString()};`)
+    .join("\n");
+  // esbuild (tsx) may wrap named functions in __name(); define it so the source runs anywhere.
+  const source = `const { parentPort } = require("node:worker_threads");
+var __name = (f) => f;
+${definitions}
+parentPort.on("message", (job) => { ${entry}(job); parentPort.postMessage("done"); });`;
+  return Array.from({ length: count }, () => {
+    const worker = new NodeWorker(source, { eval: true, execArgv: [] });
+    worker.unref();
+    return worker;
+  });
+}
+
+/** Sends one job to a worker and waits for its "done"; the worker is ref'd only while it works. */
+function runOnWorker(worker: NodeWorker, job: unknown): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    worker.ref();
+    const done = (): void => {
+      worker.off("error", failed);
+      worker.unref();
+      resolve();
+    };
+    const failed = (err: Error): void => {
+      worker.off("message", done);
+      worker.unref();
+      reject(err);
+    };
+    worker.once("message", done);
+    worker.once("error", failed);
+    worker.postMessage(job);
+  });
+}
+
 /** Scan workers, started on first use and kept (unref'd) for later searches. */
 let scanWorkers: NodeWorker[] | undefined;
 
 function getScanWorkers(): NodeWorker[] {
-  if (!scanWorkers) {
-    const count = Math.min(4, availableParallelism());
-    // esbuild (tsx) may wrap named functions in __name(); define it so the source runs anywhere.
-    const source = `const { parentPort } = require("node:worker_threads");
-var __name = (f) => f;
-const dot = ${dot.toString()};
-const scanRows = ${scanRows.toString()};
-parentPort.on("message", (job) => { scanRows(job); parentPort.postMessage("done"); });`;
-    scanWorkers = Array.from({ length: count }, () => {
-      const worker = new NodeWorker(source, { eval: true, execArgv: [] });
-      worker.unref();
-      return worker;
-    });
-  }
-  return scanWorkers;
+  return (scanWorkers ??= startWorkers({ dot, scanRows }, "scanRows"));
 }
 
 /**
@@ -626,29 +654,11 @@ async function scanInParallel(job: ScanJob): Promise<void> {
   }
   const per = Math.ceil(rows / workers.length);
   await Promise.all(
-    workers.map(
-      (worker, w) =>
-        new Promise<void>((resolve, reject) => {
-          const rowFrom = job.rowFrom + w * per;
-          const rowTo = Math.min(job.rowTo, rowFrom + per);
-          if (rowFrom >= rowTo) return resolve();
-          // Ref'd only while working: idle scan workers must not keep the process alive.
-          worker.ref();
-          const done = (): void => {
-            worker.off("error", failed);
-            worker.unref();
-            resolve();
-          };
-          const failed = (err: Error): void => {
-            worker.off("message", done);
-            worker.unref();
-            reject(err);
-          };
-          worker.once("message", done);
-          worker.once("error", failed);
-          worker.postMessage({ ...job, rowFrom, rowTo });
-        }),
-    ),
+    workers.map((worker, w) => {
+      const rowFrom = job.rowFrom + w * per;
+      const rowTo = Math.min(job.rowTo, rowFrom + per);
+      return rowFrom < rowTo ? runOnWorker(worker, { ...job, rowFrom, rowTo }) : Promise.resolve();
+    }),
   );
 }
 
@@ -804,20 +814,7 @@ function l1ScanRows(job: L1ScanJob): void {
 let l1Workers: NodeWorker[] | undefined;
 
 function getL1Workers(): NodeWorker[] {
-  if (!l1Workers) {
-    const count = Math.min(4, availableParallelism());
-    // esbuild (tsx) may wrap named functions in __name(); define it so the source runs anywhere.
-    const source = `const { parentPort } = require("node:worker_threads");
-var __name = (f) => f;
-const l1ScanRows = ${l1ScanRows.toString()};
-parentPort.on("message", (job) => { l1ScanRows(job); parentPort.postMessage("done"); });`;
-    l1Workers = Array.from({ length: count }, () => {
-      const worker = new NodeWorker(source, { eval: true, execArgv: [] });
-      worker.unref();
-      return worker;
-    });
-  }
-  return l1Workers;
+  return (l1Workers ??= startWorkers({ l1ScanRows }, "l1ScanRows"));
 }
 
 /** Runs one chunk's scan on the L1 workers (large chunks, several cores) or on this thread. */
@@ -829,28 +826,7 @@ async function l1ScanInParallel(job: L1ScanJob): Promise<void> {
     l1ScanRows(job);
     return;
   }
-  await Promise.all(
-    workers.map(
-      (worker) =>
-        new Promise<void>((resolve, reject) => {
-          // Ref'd only while working: idle workers must not keep the process alive.
-          worker.ref();
-          const done = (): void => {
-            worker.off("error", failed);
-            worker.unref();
-            resolve();
-          };
-          const failed = (err: Error): void => {
-            worker.off("message", done);
-            worker.unref();
-            reject(err);
-          };
-          worker.once("message", done);
-          worker.once("error", failed);
-          worker.postMessage(job);
-        }),
-    ),
-  );
+  await Promise.all(workers.map((worker) => runOnWorker(worker, job)));
 }
 
 /**
