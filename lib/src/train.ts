@@ -16,7 +16,7 @@ import { sgdOptimizer, type Optimizer } from "./optimizers.js";
 import { asSchedule, type LearningRateSchedule } from "./schedules.js";
 import { checkLabels } from "./losses.js";
 import { accuracy } from "./metrics.js";
-import { selectExamples } from "./preprocess.js";
+import { assertValidExamples, selectExamples } from "./preprocess.js";
 
 /** What `trainModel` needs from a model. */
 export interface TrainableModel {
@@ -96,11 +96,9 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/** Shapes and finite values (preprocess.ts), so NaN inputs are named here, not blamed on the learning rate later. */
 function checkExamples(examples: Examples, what: string): void {
-  if (examples.x.length !== examples.n * examples.d) {
-    throw new Error(`${what}: x has ${examples.x.length} values, expected n×d = ${examples.n}×${examples.d}`);
-  }
-  if (examples.y.length !== examples.n) throw new Error(`${what}: ${examples.y.length} labels for ${examples.n} examples`);
+  assertValidExamples(examples, undefined, what);
   if (examples.n === 0) throw new Error(`${what}: no examples`);
 }
 
