@@ -4,14 +4,15 @@
  * seconds (training + test evaluation, data loading excluded) and test accuracy on the 10,000 test
  * images. Reference: scikit-learn's SGDClassifier, 20 epochs, ~14 s (hinge) and ~24 s (log-loss).
  */
-import { loadDataset } from "../lib/src/datasets.js";
-import { subtractTrainMean } from "../lib/src/preprocess.js";
-import { createLinearClassifier } from "../lib/src/linear.js";
-import { modelAccuracy, trainModel } from "../lib/src/train.js";
-import { l2Regularizer } from "../lib/src/regularizers.js";
-import { momentumOptimizer, sgdOptimizer } from "../lib/src/optimizers.js";
-import type { LinearLossKind } from "../lib/src/losses.js";
-import type { BenchEntry, EntryMeasurement } from "./bench.js";
+import { loadDataset } from "../lib/src/data/datasets.js";
+import { subtractTrainMean } from "../lib/src/data/preprocess.js";
+import { createLinearClassifier } from "../lib/src/linear/linear.js";
+import { trainModel } from "../lib/src/training/train.js";
+import { modelAccuracy } from "../lib/src/core/model.js";
+import { l2Regularizer } from "../lib/src/losses/regularizers.js";
+import { momentumOptimizer, sgdOptimizer } from "../lib/src/optim/optimizers.js";
+import type { LinearLossKind } from "../lib/src/losses/losses.js";
+import type { BenchEntry, EntryMeasurement } from "./types.js";
 
 /** Settings tuned for speed and accuracy on Fashion-MNIST (pixels in [0, 1], mean subtracted). */
 export const LINEAR_BENCH_SETTINGS: Record<LinearLossKind, { learningRate: number; reg: number; batchSize: number; epochs: number; momentum: number }> = {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { chooseBackend, initBackend, backendInfo, type BackendLoader, type BackendName } from "../lib/src/backend.js";
+import { chooseBackend, initBackend, backendInfo, type BackendLoader, type BackendName } from "../lib/src/runtime/backend.js";
 
 const unavailable = (why: string): BackendLoader => async () => {
   throw new Error(why);

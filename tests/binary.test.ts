@@ -7,8 +7,8 @@ import {
   logisticRegressionTrain,
   logisticSigmoid,
   perceptronTrain,
-} from "../lib/src/binary.js";
-import { toyBlobs, toyCircles, toyMoons, toySpiral, toyXor } from "../lib/src/toydata.js";
+} from "../lib/src/linear/binary-models.js";
+import { toyBlobs, toyCircles, toyMoons, toySpiral, toyXor } from "../lib/src/data/toydata.js";
 
 test("toy data: sizes, labels, seeded and reproducible", () => {
   for (const make of [toyBlobs, toyXor, toyMoons, toyCircles]) {

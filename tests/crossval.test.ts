@@ -1,13 +1,13 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/src/backend.js";
-import { createRng } from "../lib/src/random.js";
-import { crossValidateKnn, kFoldSplit, pickBestScore, type KnnCrossValidationScore } from "../lib/src/crossval.js";
-import { KnnClassifier } from "../lib/src/knn.js";
-import { accuracy } from "../lib/src/metrics.js";
-import { selectExamples } from "../lib/src/preprocess.js";
-import type { Examples } from "../lib/src/types.js";
+import { initBackend } from "../lib/src/runtime/backend.js";
+import { createRng } from "../lib/src/core/random.js";
+import { crossValidateKnn, kFoldSplit, pickBestScore, type KnnCrossValidationScore } from "../lib/src/knn/crossval.js";
+import { KnnClassifier } from "../lib/src/knn/knn.js";
+import { accuracy } from "../lib/src/eval/metrics.js";
+import { selectExamples } from "../lib/src/data/preprocess.js";
+import type { Examples } from "../lib/src/core/types.js";
 
 before(async () => {
   await initBackend({ log: false });

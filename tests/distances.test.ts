@@ -1,8 +1,8 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/src/backend.js";
-import { createRng } from "../lib/src/random.js";
+import { initBackend } from "../lib/src/runtime/backend.js";
+import { createRng } from "../lib/src/core/random.js";
 import {
   distanceMatrix,
   distancesNoLoops,
@@ -10,8 +10,8 @@ import {
   maxDistanceDifference,
   DISTANCE_METHODS,
   type DistanceMatrix,
-} from "../lib/src/distances.js";
-import type { Metric } from "../lib/src/neighbors.js";
+} from "../lib/src/knn/distances.js";
+import type { Metric } from "../lib/src/knn/neighbors.js";
 import { referenceDistances } from "./helpers.js";
 
 before(async () => {

@@ -26,9 +26,9 @@ import {
   type HeatmapTrace,
   type ImageTrace,
   type ScatterTrace,
-} from "../lib/src/figures.js";
-import { PLOTLY_MIME_TYPE, figureHtml, figureMimeBundle, figureToJson, plotlyLoaderHtml, show } from "../lib/src/display.js";
-import type { Examples } from "../lib/src/types.js";
+} from "../lib/src/viz/figures.js";
+import { PLOTLY_MIME_TYPE, figureHtml, figureMimeBundle, figureToJson, plotlyLoaderHtml, show } from "../lib/src/notebook/display.js";
+import type { Examples } from "../lib/src/core/types.js";
 
 function close(actual: number, expected: number, tol = 1e-9): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${actual} ≉ ${expected}`);
@@ -383,7 +383,7 @@ test("saveFigureHtml writes a standalone page: escaped title, plotly.js loader, 
   const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
   const { join } = await import("node:path");
   const { tmpdir } = await import("node:os");
-  const { saveFigureHtml } = await import("../lib/src/display.js");
+  const { saveFigureHtml } = await import("../lib/src/notebook/display.js");
   const dir = mkdtempSync(join(tmpdir(), "figures-test-"));
   try {
     const path = join(dir, "sub", "fig.html");

@@ -1,12 +1,12 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/src/backend.js";
-import { gradCheck, gradCheckTensors, relativeError } from "../lib/src/gradcheck.js";
-import { linearLossNaive, linearLossVectorized, type LinearLossKind } from "../lib/src/losses.js";
-import { appendBiasFeature, randomWeightsArray } from "../lib/src/linear.js";
-import { elasticNetRegularizer, l1Regularizer, l2Regularizer, noRegularizer, type Regularizer } from "../lib/src/regularizers.js";
-import { createRng } from "../lib/src/random.js";
+import { initBackend } from "../lib/src/runtime/backend.js";
+import { gradCheck, gradCheckTensors, relativeError } from "../lib/src/optim/gradcheck.js";
+import { linearLossNaive, linearLossVectorized, type LinearLossKind } from "../lib/src/losses/losses.js";
+import { appendBiasFeature, randomWeightsArray } from "../lib/src/linear/linear.js";
+import { elasticNetRegularizer, l1Regularizer, l2Regularizer, noRegularizer, type Regularizer } from "../lib/src/losses/regularizers.js";
+import { createRng } from "../lib/src/core/random.js";
 import { randomBatch } from "./helpers.js";
 
 before(async () => {

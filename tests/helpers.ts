@@ -2,9 +2,9 @@
  * Helpers shared by several test files: seeded random inputs and straightforward float64
  * references to check the library against. Not a test file itself (no `.test.ts`).
  */
-import type { ArrayBatch } from "../lib/src/losses.js";
-import type { Metric } from "../lib/src/neighbors.js";
-import { createRng } from "../lib/src/random.js";
+import type { ArrayBatch } from "../lib/src/losses/losses.js";
+import type { Metric } from "../lib/src/knn/neighbors.js";
+import { createRng } from "../lib/src/core/random.js";
 
 /** A float64 batch: x [n, d] of N(0, 1) values and n labels uniform in 0..c-1, from `seed`. */
 export function randomBatch(n: number, d: number, c: number, seed: number): ArrayBatch {

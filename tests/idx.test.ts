@@ -12,7 +12,7 @@ import {
   readIdx,
   readIdxImagesAndLabels,
   writeIdx,
-} from "../lib/src/idx.js";
+} from "../lib/src/data/idx.js";
 
 let dir = "";
 before(() => {

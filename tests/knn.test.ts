@@ -1,13 +1,13 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/src/backend.js";
-import { createRng } from "../lib/src/random.js";
-import { KnnClassifier, knnVote } from "../lib/src/knn.js";
-import type { NeighborResult } from "../lib/src/neighbors.js";
-import { loadDataset } from "../lib/src/datasets.js";
-import { accuracy } from "../lib/src/metrics.js";
-import type { Examples } from "../lib/src/types.js";
+import { initBackend } from "../lib/src/runtime/backend.js";
+import { createRng } from "../lib/src/core/random.js";
+import { KnnClassifier, knnVote } from "../lib/src/knn/knn.js";
+import type { NeighborResult } from "../lib/src/knn/neighbors.js";
+import { loadDataset } from "../lib/src/data/datasets.js";
+import { accuracy } from "../lib/src/eval/metrics.js";
+import type { Examples } from "../lib/src/core/types.js";
 
 before(async () => {
   await initBackend({ log: false });

@@ -1,7 +1,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/src/backend.js";
+import { initBackend } from "../lib/src/runtime/backend.js";
 import {
   appendBiasColumn,
   appendBiasFeature,
@@ -10,7 +10,7 @@ import {
   linearPredict,
   linearScores,
   linearScoresNaive,
-} from "../lib/src/linear.js";
+} from "../lib/src/linear/linear.js";
 
 before(async () => {
   await initBackend({ log: false });

@@ -1,7 +1,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/src/backend.js";
+import { initBackend } from "../lib/src/runtime/backend.js";
 import {
   linearLossNaive,
   linearLossVectorized,
@@ -15,8 +15,8 @@ import {
   svmLossVectorized,
   type ArrayBatch,
   type LinearLossKind,
-} from "../lib/src/losses.js";
-import { appendBiasFeature, randomWeightsArray } from "../lib/src/linear.js";
+} from "../lib/src/losses/losses.js";
+import { appendBiasFeature, randomWeightsArray } from "../lib/src/linear/linear.js";
 import {
   elasticNetRegularizer,
   l1Regularizer,
@@ -25,8 +25,8 @@ import {
   addRegularizerNaive,
   regularizerTerms,
   type Regularizer,
-} from "../lib/src/regularizers.js";
-import { createRng } from "../lib/src/random.js";
+} from "../lib/src/losses/regularizers.js";
+import { createRng } from "../lib/src/core/random.js";
 import { randomBatch } from "./helpers.js";
 
 before(async () => {

@@ -7,8 +7,8 @@ import {
   numClassesFromLabels,
   perClassAccuracy,
   topConfusions,
-} from "../lib/src/metrics.js";
-import { createRng } from "../lib/src/random.js";
+} from "../lib/src/eval/metrics.js";
+import { createRng } from "../lib/src/core/random.js";
 
 // Hand-computed case, 3 classes, 8 examples.
 const truth = [0, 0, 0, 1, 1, 2, 2, 2];

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/src/backend.js";
-import { createRng } from "../lib/src/random.js";
-import { nearestNeighbors, type Metric } from "../lib/src/neighbors.js";
+import { initBackend } from "../lib/src/runtime/backend.js";
+import { createRng } from "../lib/src/core/random.js";
+import { nearestNeighbors, type Metric } from "../lib/src/knn/neighbors.js";
 import { referenceDistances } from "./helpers.js";
 
 before(async () => {
@@ -307,8 +307,8 @@ test("a process that ran an L1 search on worker threads exits by itself", () => 
   const root = fileURLToPath(new URL("..", import.meta.url));
   const script = `
     import * as tf from "@tensorflow/tfjs-core";
-    import { initBackend } from "./lib/src/backend.js";
-    import { nearestNeighbors } from "./lib/src/neighbors.js";
+    import { initBackend } from "./lib/src/runtime/backend.js";
+    import { nearestNeighbors } from "./lib/src/knn/neighbors.js";
     await initBackend({ log: false });
     const train = tf.randomUniform([2000, 64], 0, 1, "float32", 1);
     const queries = tf.randomUniform([100, 64], 0, 1, "float32", 2);

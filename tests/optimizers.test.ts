@@ -1,7 +1,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/src/backend.js";
+import { initBackend } from "../lib/src/runtime/backend.js";
 import {
   adagradOptimizer,
   adamOptimizer,
@@ -12,7 +12,7 @@ import {
   sgdOptimizer,
   type Optimizer,
   type OptimizerName,
-} from "../lib/src/optimizers.js";
+} from "../lib/src/optim/optimizers.js";
 import {
   constantSchedule,
   cosineSchedule,
@@ -20,7 +20,7 @@ import {
   linearSchedule,
   stepDecaySchedule,
   warmupSchedule,
-} from "../lib/src/schedules.js";
+} from "../lib/src/optim/schedules.js";
 
 before(async () => {
   await initBackend({ log: false });

@@ -1,8 +1,8 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/src/backend.js";
-import type { Dataset, Examples } from "../lib/src/types.js";
+import { initBackend } from "../lib/src/runtime/backend.js";
+import type { Dataset, Examples } from "../lib/src/core/types.js";
 import {
   shiftImages,
   assertValidExamples,
@@ -19,7 +19,7 @@ import {
   subtractMean,
   subtractTrainMean,
   toTensors,
-} from "../lib/src/preprocess.js";
+} from "../lib/src/data/preprocess.js";
 
 before(async () => {
   await initBackend({ log: false });

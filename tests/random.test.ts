@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRng, permutation, sampleWithoutReplacement } from "../lib/src/random.js";
-import { progress } from "../lib/src/progress.js";
-import { bySize, smokeMode } from "../lib/src/notebook.js";
+import { createRng, permutation, sampleWithoutReplacement } from "../lib/src/core/random.js";
+import { progress } from "../lib/src/core/progress.js";
+import { bySize, smokeMode } from "../lib/src/notebook/settings.js";
 
 test("same seed, same stream; different seed, different stream", () => {
   const a = createRng(42), b = createRng(42), c = createRng(43);

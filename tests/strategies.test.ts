@@ -1,9 +1,9 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/src/backend.js";
-import { gradientDescentSearch, linearSearchProblem, randomLocalSearch, randomSearch } from "../lib/src/strategies.js";
-import { toySpiral } from "../lib/src/toydata.js";
+import { initBackend } from "../lib/src/runtime/backend.js";
+import { gradientDescentSearch, linearSearchProblem, randomLocalSearch, randomSearch } from "../lib/src/optim/search-strategies.js";
+import { toySpiral } from "../lib/src/data/toydata.js";
 
 before(async () => {
   await initBackend({ log: false });

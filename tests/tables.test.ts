@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import Module, { createRequire } from "node:module";
-import { formatCell, showTable, tableData, tableHtml, tableText, toDataFrame } from "../lib/src/tables.js";
+import { formatCell, showTable, tableData, tableHtml, tableText, toDataFrame } from "../lib/src/notebook/tables.js";
 
 const rows = [
   { k: 1, accuracy: 0.91234567, note: "<b>best</b> & fast" },

@@ -1,16 +1,17 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/src/backend.js";
-import { createLinearClassifier } from "../lib/src/linear.js";
-import { modelAccuracy, modelPredict, trainModel, TrainingDivergedError } from "../lib/src/train.js";
-import { momentumOptimizer } from "../lib/src/optimizers.js";
-import { cosineSchedule } from "../lib/src/schedules.js";
-import { l2Regularizer } from "../lib/src/regularizers.js";
-import { toyBlobs, toySpiral } from "../lib/src/toydata.js";
-import { loadDataset } from "../lib/src/datasets.js";
-import { subtractTrainMean } from "../lib/src/preprocess.js";
-import type { Examples } from "../lib/src/types.js";
+import { initBackend } from "../lib/src/runtime/backend.js";
+import { createLinearClassifier } from "../lib/src/linear/linear.js";
+import { trainModel, TrainingDivergedError } from "../lib/src/training/train.js";
+import { modelAccuracy, modelPredict } from "../lib/src/core/model.js";
+import { momentumOptimizer } from "../lib/src/optim/optimizers.js";
+import { cosineSchedule } from "../lib/src/optim/schedules.js";
+import { l2Regularizer } from "../lib/src/losses/regularizers.js";
+import { toyBlobs, toySpiral } from "../lib/src/data/toydata.js";
+import { loadDataset } from "../lib/src/data/datasets.js";
+import { subtractTrainMean } from "../lib/src/data/preprocess.js";
+import type { Examples } from "../lib/src/core/types.js";
 
 before(async () => {
   await initBackend({ log: false });

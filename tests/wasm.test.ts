@@ -5,10 +5,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { requestedWasmThreads, WASM_THREADS_ENV_VAR } from "../lib/src/wasm.js";
+import { requestedWasmThreads, WASM_THREADS_ENV_VAR } from "../lib/src/runtime/wasm.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-const backendModule = new URL("../lib/src/backend.ts", import.meta.url).href;
+const backendModule = new URL("../lib/src/runtime/backend.ts", import.meta.url).href;
 
 /** Child: init the wasm backend, multiply two fixed matrices, print JSON, then just return. */
 const childScript = `

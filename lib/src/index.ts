@@ -1,34 +1,28 @@
 /**
  * classifiers: image classifiers from scratch on TensorFlow.js.
- * One module per idea; this file only re-exports their public surfaces.
+ *
+ * One folder per stage of the course and of the data flow; this file only re-exports their public
+ * surfaces (each folder's index.ts). Subpaths such as `classifiers/knn` import one folder alone.
+ *   core/      shared types, the model contract, seeded randomness, progress
+ *   runtime/   TensorFlow.js backend choice (native, WebAssembly threads, cpu)
+ *   data/      IDX files, datasets, preprocessing, 2-D toy sets
+ *   knn/       distances, exact neighbour search, the kNN classifier, cross-validation
+ *   losses/    classification losses and weight penalties
+ *   linear/    linear classifiers (multiclass and binary)
+ *   optim/     optimisers, learning-rate schedules, gradient checking, search strategies
+ *   training/  the mini-batch training loop
+ *   eval/      accuracy, confusion matrix, per-class metrics
+ *   viz/       Plotly figure builders
+ *   notebook/  inline display, tables, notebook settings
  */
-export * from "./types.js";
-export * from "./backend.js";
-export * from "./random.js";
-export * from "./notebook.js";
-export * from "./progress.js";
-// data
-export * from "./idx.js";
-export * from "./datasets.js";
-export * from "./preprocess.js";
-// nearest neighbours
-export * from "./distances.js";
-export * from "./neighbors.js";
-export * from "./knn.js";
-export * from "./crossval.js";
-// linear models and optimisation
-export * from "./linear.js";
-export * from "./losses.js";
-export * from "./regularizers.js";
-export * from "./gradcheck.js";
-export * from "./optimizers.js";
-export * from "./schedules.js";
-export * from "./train.js";
-export * from "./binary.js";
-export * from "./toydata.js";
-export * from "./strategies.js";
-// evaluation and pictures
-export * from "./metrics.js";
-export * from "./display.js";
-export * from "./figures.js";
-export * from "./tables.js";
+export * from "./core/index.js";
+export * from "./runtime/index.js";
+export * from "./data/index.js";
+export * from "./knn/index.js";
+export * from "./losses/index.js";
+export * from "./linear/index.js";
+export * from "./optim/index.js";
+export * from "./training/index.js";
+export * from "./eval/index.js";
+export * from "./viz/index.js";
+export * from "./notebook/index.js";

@@ -10,10 +10,10 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Dataset, Examples } from "./types.js";
+import type { Dataset, Examples } from "../core/types.js";
 import { parseIdx, readIdxImagesAndLabels, writeIdx } from "./idx.js";
 import type { IdxImagesAndLabels } from "./idx.js";
-import { createRng, permutation } from "./random.js";
+import { createRng, permutation } from "../core/random.js";
 import { splitValidation } from "./preprocess.js";
 
 export type DatasetName = "mnist-10k" | "fashion-mnist" | "mnist";
@@ -174,11 +174,11 @@ const MNIST_10K_TOTAL = 10000;
 const MNIST_10K_DEFAULT_TEST = 2000;
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-/** <repo>/data, found from this file (lib/src or lib/dist), not from the working directory. */
+/** <repo>/data, found from this file (lib/src/data or lib/dist/data), not from the working directory. */
 export function defaultDataDir(): string {
   const fromEnv = process.env[DATA_DIR_ENV_VAR];
   if (fromEnv) return resolve(fromEnv);
-  return fileURLToPath(new URL("../../data/", import.meta.url));
+  return fileURLToPath(new URL("../../../data/", import.meta.url));
 }
 
 /**

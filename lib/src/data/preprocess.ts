@@ -5,8 +5,8 @@
  * Everything works row-wise on Float32Arrays, so a 60,000-image set takes milliseconds.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Dataset, Examples } from "./types.js";
-import { permutation } from "./random.js";
+import type { Dataset, Examples } from "../core/types.js";
+import { permutation } from "../core/random.js";
 
 /**
  * Checks that `ex` is well formed: x has n*d finite numbers, y has n integer labels, each in

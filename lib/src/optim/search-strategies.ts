@@ -7,12 +7,12 @@
  * equal budget of iterations, following the gradient wins by far.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { createRng, type Rng } from "./random.js";
-import type { Examples } from "./types.js";
-import { linearLossVectorized, labelTensor, type LinearLossKind } from "./losses.js";
-import { appendBiasColumn } from "./linear.js";
-import { noRegularizer, type Regularizer } from "./regularizers.js";
-import { numClassesFromLabels } from "./metrics.js";
+import { createRng, type Rng } from "../core/random.js";
+import type { Examples } from "../core/types.js";
+import { linearLossVectorized, labelTensor, type LinearLossKind } from "../losses/losses.js";
+import { appendBiasColumn } from "../linear/linear.js";
+import { noRegularizer, type Regularizer } from "../losses/regularizers.js";
+import { numClassesFromLabels } from "../eval/metrics.js";
 
 /** A loss over a weight matrix W [rows, cols], e.g. a linear classifier's loss on fixed data. */
 export interface WeightSearchProblem {

@@ -26,7 +26,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { availableParallelism } from "node:os";
 import { Worker as NodeWorker } from "node:worker_threads";
-import { createRng } from "./random.js";
+import { createRng } from "../core/random.js";
 
 /** "l2" = Euclidean √Σ(q − r)², "l1" = Manhattan Σ|q − r|. */
 export type Metric = "l2" | "l1";

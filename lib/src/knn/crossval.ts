@@ -6,14 +6,14 @@
  * every smaller k votes over a prefix of the same sorted neighbour lists.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Examples } from "./types.js";
+import type { Examples } from "../core/types.js";
 import { nearestNeighbors, type Metric } from "./neighbors.js";
 import { knnVote } from "./knn.js";
 import { checkDistanceMetric } from "./distances.js";
-import { accuracy, numClassesFromLabels } from "./metrics.js";
-import { permutation } from "./random.js";
-import { assertValidExamples, selectExamples } from "./preprocess.js";
-import { progress } from "./progress.js";
+import { accuracy, numClassesFromLabels } from "../eval/metrics.js";
+import { permutation } from "../core/random.js";
+import { assertValidExamples, selectExamples } from "../data/preprocess.js";
+import { progress } from "../core/progress.js";
 
 /** One fold: indices into the examples, each ascending. */
 export interface Fold {

@@ -10,26 +10,13 @@
  * so `tf.memory().numTensors` stays flat (optimiser state is created once, on the first step).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { createRng, permutation } from "./random.js";
-import type { Examples } from "./types.js";
-import { sgdOptimizer, type Optimizer } from "./optimizers.js";
-import { asSchedule, type LearningRateSchedule } from "./schedules.js";
-import { checkLabels } from "./losses.js";
-import { accuracy } from "./metrics.js";
-import { assertValidExamples, selectExamples } from "./preprocess.js";
-
-/** What `trainModel` needs from a model. */
-export interface TrainableModel {
-  /** Named trainable parameters; optimisers update them in place with `assign`. */
-  readonly params: Record<string, tf.Variable>;
-  /**
-   * Mean loss on a batch x [B, D], y [B] (int32), including any penalty, and its gradient for each
-   * parameter name. The loop disposes the returned tensors.
-   */
-  lossAndGrads(x: tf.Tensor2D, y: tf.Tensor1D): { loss: tf.Scalar; grads: Record<string, tf.Tensor> };
-  /** Class scores [N, C] for x [N, D]; the prediction is the argmax of each row. */
-  scores(x: tf.Tensor2D): tf.Tensor2D;
-}
+import { createRng, permutation } from "../core/random.js";
+import type { Examples } from "../core/types.js";
+import { sgdOptimizer, type Optimizer } from "../optim/optimizers.js";
+import { asSchedule, type LearningRateSchedule } from "../optim/schedules.js";
+import { checkLabels } from "../losses/losses.js";
+import { assertValidExamples, selectExamples } from "../data/preprocess.js";
+import { modelAccuracy, type TrainableModel } from "../core/model.js";
 
 export interface TrainOptions {
   /** Passes over the training set (default 10), unless `iterations` is given. */
@@ -100,30 +87,6 @@ export class TrainingDivergedError extends Error {
 function checkExamples(examples: Examples, what: string): void {
   assertValidExamples(examples, undefined, what);
   if (examples.n === 0) throw new Error(`${what}: no examples`);
-}
-
-/** Predicted classes [N] for examples or a tensor [N, D], computed in chunks to bound memory. */
-export function modelPredict(model: TrainableModel, x: Examples | tf.Tensor2D, chunkSize = 5000): Int32Array {
-  const n = x instanceof tf.Tensor ? x.shape[0] : x.n;
-  const out = new Int32Array(n);
-  for (let start = 0; start < n; start += chunkSize) {
-    const size = Math.min(chunkSize, n - start);
-    const labels = tf.tidy(() => {
-      const chunk =
-        x instanceof tf.Tensor
-          ? (tf.slice(x, [start, 0], [size, x.shape[1]]) as tf.Tensor2D)
-          : tf.tensor2d(x.x.subarray(start * x.d, (start + size) * x.d), [size, x.d]);
-      return tf.argMax(model.scores(chunk), 1);
-    });
-    out.set(labels.dataSync() as Int32Array, start);
-    labels.dispose();
-  }
-  return out;
-}
-
-/** Fraction of examples the model classifies correctly. */
-export function modelAccuracy(model: TrainableModel, examples: Examples): number {
-  return accuracy(examples.y, modelPredict(model, examples));
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -8,17 +8,17 @@
  * which pixels push an image towards that class.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { createRng } from "./random.js";
-import type { Examples } from "./types.js";
+import { createRng } from "../core/random.js";
+import type { Examples } from "../core/types.js";
 import {
   linearLossVectorized,
   type ArrayBatch,
   type LinearLossKind,
   type LinearParams,
   type LinearWeightsNaive,
-} from "./losses.js";
-import { checkRegularizer, noRegularizer, type Regularizer } from "./regularizers.js";
-import { modelPredict, type TrainableModel } from "./train.js";
+} from "../losses/losses.js";
+import { checkRegularizer, noRegularizer, type Regularizer } from "../losses/regularizers.js";
+import { modelPredict, type TrainableModel } from "../core/model.js";
 
 // ---------------------------------------------------------------------------------------------
 // Bias trick

@@ -9,11 +9,11 @@
  * `nearestNeighbors` (exact, chunked, memory-bounded).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Examples } from "./types.js";
+import type { Examples } from "../core/types.js";
 import { nearestNeighbors, type Metric, type NeighborResult } from "./neighbors.js";
-import { progress } from "./progress.js";
+import { progress } from "../core/progress.js";
 import { checkDistanceMetric } from "./distances.js";
-import { checkLabelRange, numClassesFromLabels } from "./metrics.js";
+import { checkLabelRange, numClassesFromLabels } from "../eval/metrics.js";
 
 /** Throws unless `k` is an integer with 1 ≤ k ≤ n. */
 export function checkKnnK(k: number, n: number): void {

@@ -22,7 +22,7 @@
  * fails almost every coordinate.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { createRng } from "./random.js";
+import { createRng } from "../core/random.js";
 
 export interface GradCheckOptions {
   /** Coordinates checked per parameter (default 10; all of them if the parameter is smaller). */

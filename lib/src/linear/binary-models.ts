@@ -10,9 +10,9 @@
  *                ∂L/∂w = (1/N)Σ(p − y)x + 2λw,  ∂L/∂b = (1/N)Σ(p − y)
  *   binary SVM   L = (1/N)Σ max(0, 1 − t·z) + λ‖w‖²;  each example inside the margin adds −t·x/N
  */
-import type { ArrayBatch } from "./losses.js";
-import { accuracy } from "./metrics.js";
-import { permutation } from "./random.js";
+import type { ArrayBatch } from "../losses/losses.js";
+import { accuracy } from "../eval/metrics.js";
+import { permutation } from "../core/random.js";
 
 /** w [D] and b of a binary linear classifier. */
 export interface BinaryLinearModel {

@@ -3,8 +3,8 @@
  * sets no straight line can separate (XOR, two moons, concentric circles, a multi-class spiral).
  * Each returns `Examples` with d = 2 (x row-major [N, 2]) and integer labels.
  */
-import { createRng, permutation, type Rng } from "./random.js";
-import type { Examples } from "./types.js";
+import { createRng, permutation, type Rng } from "../core/random.js";
+import type { Examples } from "../core/types.js";
 
 function checkCount(n: number, what = "n"): void {
   if (!Number.isInteger(n) || n < 2) throw new Error(`${what} must be an integer ≥ 2, got ${n}`);

@@ -8,8 +8,8 @@
  * with `image-rendering: pixelated`, so pixels stay crisp when scaled up.
  */
 import { deflateSync } from "node:zlib";
-import { sampleWithoutReplacement } from "./random.js";
-import type { Examples } from "./types.js";
+import { sampleWithoutReplacement } from "../core/random.js";
+import type { Examples } from "../core/types.js";
 
 // ---------------------------------------------------------------------------------------------
 // Figure types: the small part of Plotly's schema the builders use. Each interface also

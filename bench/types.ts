@@ -1,0 +1,38 @@
+/** Types shared by the benchmark harness (bench.ts) and its entry modules, so neither imports the other. */
+import type { BackendInfo } from "../lib/src/runtime/backend.js";
+
+/** One line of bench/results/latest.json. */
+export interface BenchRecord {
+  name: string;
+  dataset: string;
+  /** Active tfjs backend ("wasm", "tensorflow", "cpu"). */
+  backend: string;
+  /** Threads the backend computed with (see BackendInfo.threads). */
+  threads: number;
+  nTrain: number;
+  nTest: number;
+  /** Wall-clock seconds of the measured work (data loading excluded). */
+  seconds: number;
+  /** Test accuracy, or null for entries that do not classify. */
+  accuracy: number | null;
+  /**
+   * Useful floating-point work per second, 10⁹/s: for kNN, 2·M·N·D / seconds, the work of the
+   * full L2 product (an exact search that skips work, like the pruned one, can exceed the ceiling).
+   */
+  gflops: number | null;
+  /** The same run's `matmul-ceiling` rate (null if it was not run). */
+  ceilingGflops: number | null;
+  /** Peak resident memory of the entry's process, MB (process.resourceUsage().maxRSS). */
+  peakRssMb: number;
+}
+
+/** What an entry's `run` measures; the harness adds name, dataset, backend, ceiling and RSS. */
+export type EntryMeasurement = Pick<BenchRecord, "nTrain" | "nTest" | "seconds" | "accuracy" | "gflops">;
+
+export interface BenchEntry {
+  name: string;
+  dataset: string;
+  /** Extra environment for the entry's child process (e.g. CLASSIFIERS_WASM_THREADS=1). */
+  env?: Record<string, string>;
+  run(backend: BackendInfo): Promise<EntryMeasurement>;
+}

@@ -1,0 +1,61 @@
+/**
+ * The model contract: what every classifier in the library offers, and what the training loop needs
+ * from a model that learns by gradient descent. Kept apart from the training loop so a model can
+ * predict without importing the code that trains it.
+ *
+ * - `TrainableModel`: named `tf.Variable` parameters, a loss-and-gradients function on a batch and a
+ *   scores function. `trainModel` (training/) drives any of them: linear classifiers, networks.
+ * - `Classifier`: the one way to use any classifier, whatever it is inside: `fit` on examples,
+ *   `predict` labels, `score` accuracy. All three are async because some models (kNN) search on
+ *   worker threads; a model that computes synchronously just returns resolved promises.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Examples } from "./types.js";
+import { accuracy } from "../eval/metrics.js";
+
+/** What `trainModel` needs from a model. */
+export interface TrainableModel {
+  /** Named trainable parameters; optimisers update them in place with `assign`. */
+  readonly params: Record<string, tf.Variable>;
+  /**
+   * Mean loss on a batch x [B, D], y [B] (int32), including any penalty, and its gradient for each
+   * parameter name. The loop disposes the returned tensors.
+   */
+  lossAndGrads(x: tf.Tensor2D, y: tf.Tensor1D): { loss: tf.Scalar; grads: Record<string, tf.Tensor> };
+  /** Class scores [N, C] for x [N, D]; the prediction is the argmax of each row. */
+  scores(x: tf.Tensor2D): tf.Tensor2D;
+}
+
+/** Predicted classes [N] for examples or a tensor [N, D], computed in chunks to bound memory. */
+export function modelPredict(model: TrainableModel, x: Examples | tf.Tensor2D, chunkSize = 5000): Int32Array {
+  const n = x instanceof tf.Tensor ? x.shape[0] : x.n;
+  const out = new Int32Array(n);
+  for (let start = 0; start < n; start += chunkSize) {
+    const size = Math.min(chunkSize, n - start);
+    const labels = tf.tidy(() => {
+      const chunk =
+        x instanceof tf.Tensor
+          ? (tf.slice(x, [start, 0], [size, x.shape[1]]) as tf.Tensor2D)
+          : tf.tensor2d(x.x.subarray(start * x.d, (start + size) * x.d), [size, x.d]);
+      return tf.argMax(model.scores(chunk), 1);
+    });
+    out.set(labels.dataSync() as Int32Array, start);
+    labels.dispose();
+  }
+  return out;
+}
+
+/** Fraction of examples the model classifies correctly. */
+export function modelAccuracy(model: TrainableModel, examples: Examples): number {
+  return accuracy(examples.y, modelPredict(model, examples));
+}
+
+/** The common surface of every classifier: kNN, linear, binary, networks. */
+export interface Classifier<FitOptions = unknown, FitResult = unknown> {
+  /** Learns from (or, for kNN, memorises) labelled examples x [N, D], y [N]. */
+  fit(train: Examples, options?: FitOptions): Promise<FitResult>;
+  /** Predicted class for each row of x [M, D] (or of `examples.x`), [M]. */
+  predict(x: Examples | Float32Array): Promise<Int32Array>;
+  /** Fraction of `examples` classified correctly, in [0, 1]. */
+  score(examples: Examples): Promise<number>;
+}

@@ -1,0 +1,3 @@
+/** linear/: public surface of this folder (other folders and index.ts import from here). */
+export * from "./binary-models.js";
+export * from "./linear.js";

@@ -1,0 +1,3 @@
+/** losses/: public surface of this folder (other folders and index.ts import from here). */
+export * from "./losses.js";
+export * from "./regularizers.js";

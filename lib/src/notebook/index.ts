@@ -1,0 +1,4 @@
+/** notebook/: public surface of this folder (other folders and index.ts import from here). */
+export * from "./display.js";
+export * from "./settings.js";
+export * from "./tables.js";

@@ -1,0 +1,2 @@
+/** runtime/: public surface of this folder (other folders and index.ts import from here). */
+export * from "./backend.js";
