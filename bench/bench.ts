@@ -1,7 +1,11 @@
 /**
  * Benchmarks (`npm run bench`, or `npm run bench -- <entry names>` for a subset): each entry runs
  * in a fresh child process so its peak RSS is its own, then the parent prints a table and writes
- * bench/results/latest.json, an array of {@link BenchRecord}.
+ * bench/results/latest.json, an array of {@link BenchRecord}. Options:
+ *   --backends tensorflow,wasm   run every entry on each backend, side by side (default: the one
+ *                                initBackend picks, or CLASSIFIERS_BACKEND)
+ *   --peers                      also run bench/peers.py (scikit-learn, numpy, PyTorch) on the same
+ *                                jobs and report peer seconds / our seconds
  *
  * Adding an entry = adding one object to {@link ENTRIES}: a name, a dataset label and a `run`
  * that does the work and returns what it measured (seconds, accuracy, flops). `matmul-ceiling`
@@ -13,10 +17,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../lib/src/runtime/backend.js";
+import { BACKEND_NAMES, initBackend, type BackendName } from "../lib/src/runtime/backend.js";
 import { loadDataset, type DatasetName } from "../lib/src/data/datasets.js";
 import { DEFAULT_NEIGHBOR_CHUNK, nearestNeighbors, type NeighborStrategy } from "../lib/src/knn/neighbors.js";
 import { LINEAR_ENTRIES } from "./linear-entries.js";
+import { attachPeers, findPeerPython, formatPeerTable, runPeers } from "./peers.js";
 import type { BenchEntry, BenchRecord, EntryMeasurement } from "./types.js";
 
 /** The product shape kNN computes per chunk: [chunk, 784] × [784, 60000]. */
@@ -98,6 +103,7 @@ async function runEntryHere(name: string): Promise<void> {
     name: entry.name,
     dataset: entry.dataset,
     backend: backend.name,
+    backendSummary: backend.summary.replace(/^backend: /, "").split("; skipped")[0]!,
     threads: backend.threads,
     ...measured,
     ceilingGflops: null,
@@ -108,12 +114,12 @@ async function runEntryHere(name: string): Promise<void> {
 }
 
 /** Parent side: one child per entry, so each peak RSS belongs to that entry alone. */
-function runEntryInChild(entry: BenchEntry): Promise<{ record: BenchRecord; summary: string }> {
+function runEntryInChild(entry: BenchEntry, backend: BackendName | undefined): Promise<{ record: BenchRecord; summary: string }> {
   const name = entry.name;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, benchFile, "--entry", name], {
       stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, ...entry.env },
+      env: { ...process.env, ...(backend ? { CLASSIFIERS_BACKEND: backend } : {}), ...entry.env },
     });
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -130,10 +136,10 @@ function runEntryInChild(entry: BenchEntry): Promise<{ record: BenchRecord; summ
 }
 
 function formatTable(records: BenchRecord[]): string {
-  const header = ["name", "backend", "nTrain", "nTest", "seconds", "accuracy", "GFLOPS", "ceiling", "% ceil", "peak RSS MB"];
+  const header = ["name", "backend", "nTrain", "nTest", "seconds", "accuracy", "GFLOPS", "ceiling", "% ceil", "peak RSS MB", "peer s / ours"];
   const rows = records.map((r) => [
     r.name,
-    `${r.backend}×${r.threads}`,
+    r.threads > 0 ? `${r.backend}×${r.threads}` : r.backend,
     String(r.nTrain),
     String(r.nTest),
     r.seconds.toFixed(2),
@@ -142,6 +148,7 @@ function formatTable(records: BenchRecord[]): string {
     r.ceilingGflops === null ? "-" : r.ceilingGflops.toFixed(1),
     r.gflops === null || r.ceilingGflops === null ? "-" : `${((100 * r.gflops) / r.ceilingGflops).toFixed(0)}%`,
     String(r.peakRssMb),
+    r.peers?.length ? r.peers.map((p) => `${p.ratio.toFixed(2)}×`).join(" ") : "-",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
@@ -155,26 +162,57 @@ async function main(): Promise<void> {
     await runEntryHere(args[entryFlag + 1] ?? "");
     return;
   }
-  const unknown = args.filter((a) => !ENTRIES.some((e) => e.name === a));
-  if (unknown.length > 0) {
-    throw new Error(`unknown bench entries: ${unknown.join(", ")}; known: ${ENTRIES.map((e) => e.name).join(", ")}`);
-  }
-  const selected = args.length > 0 ? ENTRIES.filter((e) => args.includes(e.name)) : ENTRIES;
+  const { names, backends, peers } = parseArgs(args);
+  const selected = names.length > 0 ? ENTRIES.filter((e) => names.includes(e.name)) : ENTRIES;
+  // Before any entry runs, so a missing peer setup stops the bench before spending its time.
+  const peerPython = peers ? findPeerPython() : undefined;
   console.log(`bench: ${selected.map((e) => e.name).join(", ")} on ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   const records: BenchRecord[] = [];
-  let ceiling: number | null = null;
+  const ceilings = new Map<string, number | null>();
+  // Entry by entry, each backend in turn, so both backends meet the same machine load.
   for (const entry of selected) {
-    const { record, summary } = await runEntryInChild(entry);
-    if (entry.name === "matmul-ceiling") ceiling = record.gflops;
-    record.ceilingGflops = ceiling;
-    records.push(record);
-    console.log(`  ${entry.name}: ${record.seconds.toFixed(2)} s (${summary})`);
+    for (const backend of backends ?? [undefined]) {
+      const { record, summary } = await runEntryInChild(entry, backend);
+      if (entry.name === "matmul-ceiling") ceilings.set(record.backend, record.gflops);
+      record.ceilingGflops = ceilings.get(record.backend) ?? null;
+      records.push(record);
+      console.log(`  ${entry.name}: ${record.seconds.toFixed(2)} s (${summary})`);
+    }
   }
-  console.log(`\n${formatTable(records)}\nload average after: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  if (peerPython) attachPeers(records, runPeers(peerPython, selected.map((e) => e.name)));
+  const peerTable = formatPeerTable(records);
+  console.log(`\n${formatTable(records)}${peerTable ? `\n\n${peerTable}` : ""}\nload average after: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   mkdirSync(resultsDir, { recursive: true });
   const path = `${resultsDir}latest.json`;
   writeFileSync(path, JSON.stringify(records, null, 2) + "\n");
   console.log(`wrote ${path}`);
+}
+
+/** Splits the command line into entry names, `--backends a,b` and `--peers`; throws on anything unknown. */
+function parseArgs(args: string[]): { names: string[]; backends: BackendName[] | undefined; peers: boolean } {
+  const names: string[] = [];
+  let backends: BackendName[] | undefined;
+  let peers = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--peers") peers = true;
+    else if (arg === "--backends" || arg.startsWith("--backends=")) {
+      const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[++i];
+      const list = (value ?? "").split(",").map((b) => b.trim()).filter((b) => b !== "");
+      const bad = list.filter((b) => !(BACKEND_NAMES as readonly string[]).includes(b));
+      if (list.length === 0 || bad.length > 0) {
+        throw new Error(`--backends takes a comma-separated list of ${BACKEND_NAMES.join(", ")}; got "${value ?? ""}"`);
+      }
+      backends = list as BackendName[];
+    } else if (arg.startsWith("--")) {
+      throw new Error(`unknown bench option ${arg}; options: --backends tensorflow,wasm  --peers`);
+    } else names.push(arg);
+  }
+  const unknown = names.filter((a) => !ENTRIES.some((e) => e.name === a));
+  if (unknown.length > 0) {
+    throw new Error(`unknown bench entries: ${unknown.join(", ")}; known: ${ENTRIES.map((e) => e.name).join(", ")}`);
+  }
+  return { names, backends, peers };
 }
 
 main().catch((err: unknown) => {

@@ -7,6 +7,8 @@ export interface BenchRecord {
   dataset: string;
   /** Active tfjs backend ("wasm", "tensorflow", "cpu"). */
   backend: string;
+  /** The backend's one-line description (versions, how the native library was installed, threads). */
+  backendSummary: string;
   /** Threads the backend computed with (see BackendInfo.threads). */
   threads: number;
   nTrain: number;
@@ -24,6 +26,18 @@ export interface BenchRecord {
   ceilingGflops: number | null;
   /** Peak resident memory of the entry's process, MB (process.resourceUsage().maxRSS). */
   peakRssMb: number;
+  /** With `--peers`: the same job done by other libraries in the same run (bench/peers.py). */
+  peers?: PeerResult[];
+}
+
+/** One peer's run of an entry's job. */
+export interface PeerResult {
+  /** Who did it, e.g. "scikit-learn brute-force kNN". */
+  peer: string;
+  seconds: number;
+  accuracy: number;
+  /** peer seconds / our seconds: above 1 means we are faster. */
+  ratio: number;
 }
 
 /** What an entry's `run` measures; the harness adds name, dataset, backend, ceiling and RSS. */

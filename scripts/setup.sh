@@ -3,7 +3,8 @@
 # kernel. Idempotent, and quick when everything is already in place, so `npm test` and
 # `npm run notebooks` call it every time.
 #   --npm-only   only npm packages (what the tests and the benchmark need)
-# Environment: CLASSIFIERS_NO_APT=1 never uses apt-get (prints what to install instead).
+# Environment: CLASSIFIERS_NO_APT=1 never uses apt-get (prints what to install instead);
+# CLASSIFIERS_NATIVE=0 does not build the native backend (see scripts/native-backend.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -27,9 +28,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
   # and the library falls back to WebAssembly. See README "Backends".
   npm ci --no-audit --no-fund
   echo "$lock_sum" > "$stamp"
-  if [ -d node_modules/@tensorflow/tfjs-node ]; then say "@tensorflow/tfjs-node installed: native backend available";
-  else say "@tensorflow/tfjs-node not installed (its native library could not be downloaded): using WebAssembly"; fi
 fi
+
+# --- the native TensorFlow backend: tfjs-node's own install, else built once from TensorFlow's
+# wheel and cached; prints the route taken or why WebAssembly is used; never fails the setup ----
+bash scripts/native-backend.sh || say "native backend: scripts/native-backend.sh failed unexpectedly; using WebAssembly"
 [ "$npm_only" = 1 ] && exit 0
 
 # --- the library, built for notebooks (tslab imports lib/dist as the package 'classifiers') --

@@ -76,3 +76,24 @@ test("CLASSIFIERS_BACKEND is validated and honoured by initBackend", async () =>
     else process.env.CLASSIFIERS_BACKEND = saved;
   }
 });
+
+test("the native backend names TensorFlow's version and how tfjs-node was installed", async (t) => {
+  let info;
+  try {
+    info = await chooseBackend("tensorflow");
+  } catch (err) {
+    // Only a run that asks for the native backend (CI's CLASSIFIERS_BACKEND=tensorflow) must have it.
+    if (process.env.CLASSIFIERS_BACKEND === "tensorflow") throw err;
+    t.skip(`tfjs-node does not load here: ${err instanceof Error ? err.message : String(err)}`);
+    return;
+  }
+  assert.equal(tf.getBackend(), "tensorflow");
+  assert.ok(info.native, "native info is set for the tensorflow backend");
+  assert.match(info.native.tensorflowVersion, /^\d+\.\d+\.\d+/);
+  assert.match(info.native.tfjsNodeVersion, /^\d+\.\d+\.\d+$/);
+  assert.match(info.native.route, /tfjs-node's own install|built against the tensorflow-cpu wheel/);
+  assert.ok(info.summary.includes(`TensorFlow ${info.native.tensorflowVersion}`), info.summary);
+  // and it computes: a product checked by hand
+  const product = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])).arraySync());
+  assert.deepEqual(product, [[17], [39]]);
+});

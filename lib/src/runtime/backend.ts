@@ -6,7 +6,14 @@
  * WebAssembly with SIMD (`wasm`), then plain JavaScript (`cpu`). The environment variable
  * `CLASSIFIERS_BACKEND=tensorflow|wasm|cpu` forces one; forcing a backend that cannot load
  * is an error rather than a silent fallback, so a benchmark never measures the wrong thing.
+ *
+ * The native backend either comes from tfjs-node's own install (a downloaded libtensorflow) or
+ * from scripts/native-backend.sh, which builds tfjs-node's binding against the C library in
+ * TensorFlow's Python wheel; the summary names TensorFlow's version and which route it was.
  */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -24,16 +31,47 @@ export interface BackendInfo {
   skipped: { name: BackendName; reason: string }[];
   /** One line for people: "backend: wasm (SIMD, 2 threads); skipped tensorflow: ...". */
   summary: string;
+  /** The native backend only: TensorFlow's C library version and how it was installed. */
+  native?: NativeInfo;
+}
+
+export interface NativeInfo {
+  /** libtensorflow's own version (TF_Version()), e.g. "2.21.0". */
+  tensorflowVersion: string;
+  /** The @tensorflow/tfjs-node package version. */
+  tfjsNodeVersion: string;
+  /** "tfjs-node's own install", or "binding built against the tensorflow-cpu wheel" (scripts/native-backend.sh). */
+  route: string;
 }
 
 /** Loads and registers one backend; throws with a readable reason when it cannot. */
-export type BackendLoader = () => Promise<{ threads: number; detail: string }>;
+export type BackendLoader = () => Promise<{ threads: number; detail: string; native?: NativeInfo }>;
+
+/** Where scripts/native-backend.sh notes its route, inside the tfjs-node package. */
+const NATIVE_ROUTE_FILE = ".classifiers-native-route";
+
+function nativeInfo(): NativeInfo {
+  const require = createRequire(import.meta.url);
+  const packageJson = require.resolve("@tensorflow/tfjs-node/package.json");
+  const { version } = JSON.parse(readFileSync(packageJson, "utf8")) as { version: string };
+  let route = "tfjs-node's own install";
+  try {
+    route = readFileSync(path.join(path.dirname(packageJson), NATIVE_ROUTE_FILE), "utf8").trim();
+  } catch {
+    // no note: the package's install script provided libtensorflow
+  }
+  const backend = tf.findBackend("tensorflow") as { binding?: { TF_Version?: string } } | null;
+  return { tensorflowVersion: backend?.binding?.TF_Version ?? "unknown", tfjsNodeVersion: version, route };
+}
 
 const defaultLoaders: Record<BackendName, BackendLoader> = {
   async tensorflow() {
-    // Optional dependency: absent wherever libtensorflow could not be downloaded at install.
+    // libtensorflow prints start-up notes (CPU features) on stderr unless told otherwise.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
+    // Optional dependency: absent wherever neither its install script nor our build route worked.
     await import("@tensorflow/tfjs-node" as string);
-    return { threads: 0, detail: "native libtensorflow" };
+    const native = nativeInfo();
+    return { threads: 0, detail: `TensorFlow ${native.tensorflowVersion}, tfjs-node ${native.tfjsNodeVersion}, ${native.route}`, native };
   },
   async wasm() {
     const { loadWasmBackend } = await import("./wasm.js");
@@ -81,14 +119,14 @@ export async function chooseBackend(
   const skipped: BackendInfo["skipped"] = [];
   for (const name of order) {
     try {
-      const { threads, detail } = await loaders[name]();
+      const { threads, detail, native } = await loaders[name]();
       const ok = await tf.setBackend(name);
       if (!ok) throw new Error(`tf.setBackend("${name}") returned false`);
       await tf.ready();
       const t = threads > 0 ? `${threads} thread${threads === 1 ? "" : "s"}` : "native threads";
       const why = skipped.map((s) => `; skipped ${s.name}: ${s.reason}`).join("");
       const summary = `backend: ${name} (${detail}, ${t})${forced ? ` forced by ${BACKEND_ENV_VAR}` : ""}${why}`;
-      return { name, threads, forced: forced !== undefined, skipped, summary };
+      return { name, threads, forced: forced !== undefined, skipped, summary, ...(native ? { native } : {}) };
     } catch (err) {
       if (forced) {
         throw new Error(`${BACKEND_ENV_VAR}=${forced}, but that backend cannot load: ${reasonOf(err)}`);
