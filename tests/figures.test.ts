@@ -26,7 +26,7 @@ import {
   type HeatmapTrace,
   type ImageTrace,
   type ScatterTrace,
-} from "../lib/src/viz/figures.js";
+} from "../lib/src/viz/index.js";
 import { PLOTLY_MIME_TYPE, figureHtml, figureMimeBundle, figureToJson, plotlyLoaderHtml, show } from "../lib/src/notebook/display.js";
 import type { Examples } from "../lib/src/core/types.js";
 

@@ -16,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import type { Figure } from "../viz/figures.js";
+import type { Figure } from "../viz/index.js";
 
 const requireHere = createRequire(import.meta.url);
 
