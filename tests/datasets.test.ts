@@ -53,7 +53,7 @@ function mnist10kLabelOf(i: number): number {
 
 test("the default data directory is <repo>/data, independent of cwd", () => {
   assert.ok(defaultDataDir().replace(/\/$/, "").endsWith("/data"));
-  assert.ok(existsSync(join(defaultDataDir(), "..", "lib", "src", "data", "datasets.ts")));
+  assert.ok(existsSync(join(defaultDataDir(), "..", "lib", "src", "data", "options.ts")));
 });
 
 test("mnist-10k: default 8000/2000 split, digits 0..9, pixels in [0, 1]", async () => {

@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { availableParallelism } from "node:os";
 import { Worker as NodeWorker } from "node:worker_threads";
-import { type NeighborResult } from "./neighbors.js";
+import type { NeighborResult } from "./search-types.js";
 import { heapView } from "./rows.js";
 import { runOnWorker, startWorkers } from "../runtime/worker-pool.js";
 // ---------------------------------------------------------------------------------------------

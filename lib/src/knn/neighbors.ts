@@ -28,43 +28,8 @@ import { l1Search } from "./l1.js";
 import { prunedSearch, usePruning } from "./pruned.js";
 import { sliceRows } from "./rows.js";
 
-/** "l2" = Euclidean √Σ(q − r)², "l1" = Manhattan Σ|q − r|. */
-export type Metric = "l2" | "l1";
-
-/**
- * The k nearest training rows of each query, row-major [M, k], nearest first.
- * Equal distances are ordered by the lower training index first.
- */
-export interface NeighborResult {
-  /** [M, k] training-row indices. */
-  indices: Int32Array;
-  /** [M, k] true distances (Euclidean for "l2", Manhattan for "l1"), ascending per row. */
-  distances: Float32Array;
-  k: number;
-  /** Number of queries M. */
-  m: number;
-}
-
-export interface NearestNeighborsOptions {
-  /** Distance (default "l2"). */
-  metric?: Metric;
-  /**
-   * Queries per chunk (default {@link DEFAULT_NEIGHBOR_CHUNK}). Peak memory grows with
-   * chunkSize × N; larger chunks make the matrix product a little more efficient.
-   */
-  chunkSize?: number;
-  /** Called after each chunk with (queries done, total queries). */
-  onProgress?: (done: number, total: number) => void;
-  /**
-   * L2 only. "dense" scores every training row with one full-width product per chunk;
-   * "pruned" first bounds distances from below in a small principal subspace and computes
-   * exact distances only for rows whose bound can beat the current k-th best (same answers,
-   * far less work on image data). "auto" (default) prunes when the problem is large.
-   */
-  strategy?: NeighborStrategy;
-}
-
-export type NeighborStrategy = "auto" | "dense" | "pruned";
+export type { Metric, NearestNeighborsOptions, NeighborResult, NeighborStrategy } from "./search-types.js";
+import type { Metric, NearestNeighborsOptions, NeighborResult } from "./search-types.js";
 
 /** Default queries per chunk for L2, chosen by measuring [chunk, 784] × [784, 60000] products. */
 export const DEFAULT_NEIGHBOR_CHUNK = 1024;

@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { availableParallelism } from "node:os";
 import { Worker as NodeWorker } from "node:worker_threads";
 import { createRng } from "../core/random.js";
-import { type Metric, type NeighborResult, type NeighborStrategy } from "./neighbors.js";
+import type { Metric, NeighborResult, NeighborStrategy } from "./search-types.js";
 import { heapView, sliceRows } from "./rows.js";
 import { runOnWorker, startWorkers } from "../runtime/worker-pool.js";
 
