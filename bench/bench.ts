@@ -80,11 +80,17 @@ export const ENTRIES: BenchEntry[] = [
   { name: "matmul-ceiling", dataset: "random [1024,784]x[784,60000]", run: matmulCeiling },
   { name: "knn-mnist-10k", dataset: "mnist-10k", run: () => knnOneNearest("mnist-10k", 8000, 2000) },
   { name: "knn-fashion-mnist", dataset: "fashion-mnist", run: () => knnOneNearest("fashion-mnist", undefined, undefined) },
-  // The same search without subspace pruning: every distance through one full-width product.
+  // Both searches forced, whatever "auto" picks on this backend (see lib/src/knn/strategy.ts):
+  // every distance through one full-width product, and subspace pruning.
   {
     name: "knn-fashion-mnist-dense",
     dataset: "fashion-mnist",
     run: () => knnOneNearest("fashion-mnist", undefined, undefined, "dense"),
+  },
+  {
+    name: "knn-fashion-mnist-pruned",
+    dataset: "fashion-mnist",
+    run: () => knnOneNearest("fashion-mnist", undefined, undefined, "pruned"),
   },
   ...LINEAR_ENTRIES,
 ];

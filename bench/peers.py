@@ -77,7 +77,7 @@ def fashion_mnist_centred() -> Data:
 
 
 # --- kNN: 1-NN, L2, 60,000 x 10,000 -------------------------------------------------------------
-KNN_ENTRIES = ("knn-fashion-mnist", "knn-fashion-mnist-dense")
+KNN_ENTRIES = ("knn-fashion-mnist", "knn-fashion-mnist-dense", "knn-fashion-mnist-pruned")
 
 
 @peer(KNN_ENTRIES, "scikit-learn brute-force kNN", data=fashion_mnist)

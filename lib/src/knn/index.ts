@@ -3,3 +3,4 @@ export * from "./crossval.js";
 export * from "./distances.js";
 export * from "./knn.js";
 export * from "./neighbors.js";
+export * from "./strategy.js";

@@ -6,7 +6,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { availableParallelism } from "node:os";
 import { Worker as NodeWorker } from "node:worker_threads";
 import { createRng } from "../core/random.js";
-import type { Metric, NeighborResult, NeighborStrategy } from "./search-types.js";
+import type { Metric, NeighborResult } from "./search-types.js";
+import { PRUNE_DIMS, resolveStrategy, type NeighborStrategy } from "./strategy.js";
 import { heapView, sliceRows } from "./rows.js";
 import { runOnWorker, startWorkers } from "../runtime/worker-pool.js";
 
@@ -26,8 +27,6 @@ let scanWorkers: NodeWorker[] | undefined;
 // row is skipped only if its distance provably exceeds k others'.
 // ---------------------------------------------------------------------------------------------
 
-/** Dimensions of the principal subspace the lower bounds live in. */
-const PRUNE_DIMS = 64;
 /** Training rows sampled (evenly) to estimate the principal directions. */
 const PRUNE_SAMPLE_ROWS = 4096;
 /** Subspace-iteration steps; the basis only needs to be good, not converged, to be correct. */
@@ -35,11 +34,9 @@ const PRUNE_ITERATIONS = 8;
 /** Relative slack on the bound test, ~100× float32 rounding, so rounding never drops a neighbour. */
 const PRUNE_SLACK = 1e-4;
 
+/** Whether `strategy` means the pruned search here, on the active backend (see strategy.ts). */
 export function usePruning(strategy: NeighborStrategy, metric: Metric, m: number, n: number, d: number): boolean {
-  if (strategy === "dense" || metric !== "l2") return false;
-  if (strategy === "pruned") return true;
-  // The subspace costs ~0.1 of one dense pass over N to build; worth it for big searches.
-  return d >= 4 * PRUNE_DIMS && n >= 4096 && m * n >= 5e7;
+  return resolveStrategy(strategy, tf.getBackend(), m, n, d, metric) === "pruned";
 }
 
 /** Modified Gram–Schmidt, twice, on the p columns of the row-major [d, p] matrix `z`, in place. */

@@ -1,4 +1,5 @@
 /** The types of the exact neighbour search (neighbors.ts), shared with its pruned and L1 paths. */
+import type { NeighborStrategy } from "./strategy.js";
 
 /** "l2" = Euclidean √Σ(q − r)², "l1" = Manhattan Σ|q − r|. */
 export type Metric = "l2" | "l1";
@@ -31,9 +32,10 @@ export interface NearestNeighborsOptions {
    * L2 only. "dense" scores every training row with one full-width product per chunk;
    * "pruned" first bounds distances from below in a small principal subspace and computes
    * exact distances only for rows whose bound can beat the current k-th best (same answers,
-   * far less work on image data). "auto" (default) prunes when the problem is large.
+   * far less work on image data). "auto" (default) picks per backend and problem size (see
+   * resolveStrategy in strategy.ts: dense on native TensorFlow, pruned for large problems elsewhere).
    */
   strategy?: NeighborStrategy;
 }
 
-export type NeighborStrategy = "auto" | "dense" | "pruned";
+export type { NeighborStrategy } from "./strategy.js";
