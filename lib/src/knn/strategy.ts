@@ -16,7 +16,6 @@
  * saves (and the bound matrix must be copied out of TensorFlow's memory first); on WebAssembly the
  * product is the bottleneck and pruning skips most of it.
  */
-import type { Metric } from "./search-types.js";
 
 /** Strategies a caller may ask for; "auto" resolves to one of the other two. */
 export type NeighborStrategy = "auto" | "dense" | "pruned";
@@ -38,7 +37,7 @@ export function resolveStrategy(
   m: number,
   n: number,
   d: number,
-  metric: Metric = "l2",
+  metric: "l2" | "l1" = "l2", // search-types.ts's Metric (which imports this file's type)
 ): "dense" | "pruned" {
   if (strategy === "dense" || metric !== "l2") return "dense";
   if (strategy === "pruned") return "pruned";
