@@ -7,7 +7,18 @@ import {
   logisticRegressionTrain,
   logisticSigmoid,
   perceptronTrain,
+  createBinaryLinearModel,
+  Perceptron,
 } from "../lib/src/linear/binary-models.js";
+import * as tf from "@tensorflow/tfjs-core";
+import { gradCheckTensors } from "../lib/src/optim/gradcheck.js";
+import { modelPredict } from "../lib/src/core/model.js";
+import { initBackend } from "../lib/src/runtime/backend.js";
+import { before } from "node:test";
+
+before(async () => {
+  await initBackend({ log: false });
+});
 import { toyBlobs, toyCircles, toyMoons, toySpiral, toyXor } from "../lib/src/data/toydata.js";
 
 test("toy data: sizes, labels, seeded and reproducible", () => {
@@ -57,20 +68,20 @@ test("perceptron never reaches zero mistakes on XOR", () => {
   assert.ok(binaryAccuracy(result.model, data) < 0.8);
 });
 
-test("logistic regression reaches high accuracy on blobs, its loss falls, and it fails on XOR", () => {
+test("logistic regression reaches high accuracy on blobs, its loss falls, and it fails on XOR", async () => {
   const data = toyBlobs({ n: 200, seed: 3, margin: 0 });
-  const { model, loss } = logisticRegressionTrain(data, { learningRate: 0.5, iterations: 300 });
+  const { model, loss } = await logisticRegressionTrain(data, { learningRate: 0.5, iterations: 300 });
   assert.ok(binaryAccuracy(model, data) >= 0.95);
   assert.ok(loss.at(-1)! < 0.25 * loss[0]!, `${loss[0]} -> ${loss.at(-1)}`);
-  assert.ok(Math.abs(loss[0]! - Math.log(2)) < 1e-12); // w = 0: p = ½ for every example
+  assert.ok(Math.abs(loss[0]! - Math.log(2)) < 1e-6); // w = 0: p = ½ for every example (float32 loss)
   const xor = toyXor({ n: 200, seed: 3 });
-  assert.ok(binaryAccuracy(logisticRegressionTrain(xor).model, xor) < 0.75);
+  assert.ok(binaryAccuracy((await logisticRegressionTrain(xor)).model, xor) < 0.75);
   assert.ok(Math.abs(logisticSigmoid(0) - 0.5) < 1e-15 && logisticSigmoid(-800) === 0 && logisticSigmoid(800) === 1);
 });
 
-test("binary SVM separates blobs; at w = 0 its hinge loss is 1", () => {
+test("binary SVM separates blobs; at w = 0 its hinge loss is 1", async () => {
   const data = toyBlobs({ n: 200, seed: 5 });
-  const { model, loss } = binarySvmTrain(data, { learningRate: 0.1, iterations: 300 });
+  const { model, loss } = await binarySvmTrain(data, { learningRate: 0.1, iterations: 300 });
   assert.equal(loss[0], 1);
   assert.ok(binaryAccuracy(model, data) >= 0.98);
   assert.deepEqual(Array.from(binaryPredict(model, { x: new Float64Array([-3, -3, 3, 3]), n: 2, d: 2 })), [0, 1]);
@@ -78,4 +89,57 @@ test("binary SVM separates blobs; at w = 0 its hinge loss is 1", () => {
 
 test("binary models reject non-binary labels", () => {
   assert.throws(() => perceptronTrain({ x: new Float64Array(4), y: new Int32Array([0, 2]), n: 2, d: 2 }), /must be 0 or 1; y\[1\] = 2/);
+});
+
+test("logistic regression and binary SVM gradients match numerical gradients; scores pick class 1 iff z > 0", () => {
+  const data = toyMoons({ n: 60, seed: 2 });
+  for (const kind of ["logistic", "svm"] as const) {
+    const model = createBinaryLinearModel(kind, 2, 0.05);
+    model.params.w!.assign(tf.tensor2d([[0.7], [-1.3]]));
+    model.params.b!.assign(tf.tensor1d([0.2]));
+    const x = tf.tensor2d(data.x, [data.n, 2]);
+    const y = tf.tensor1d(data.y, "int32");
+    const { loss, grads } = model.lossAndGrads(x, y);
+    const report = gradCheckTensors({
+      params: { w: model.params.w!, b: model.params.b! },
+      grads,
+      loss: (p) => {
+        const saved = { w: tf.clone(model.params.w!), b: tf.clone(model.params.b!) };
+        model.params.w!.assign(p.w as tf.Tensor2D);
+        model.params.b!.assign(p.b as tf.Tensor1D);
+        const value = model.lossAndGrads(x, y);
+        model.params.w!.assign(saved.w);
+        model.params.b!.assign(saved.b);
+        tf.dispose([saved.w, saved.b, ...Object.values(value.grads)]);
+        return value.loss;
+      },
+    // The hinge has a kink at each margin: a step small enough that no example crosses its margin.
+    }, kind === "svm" ? { h: 1e-3 } : {});
+    assert.ok(report.passed, `${kind}: ${report.summary}`);
+    assert.equal(report.entries.length, 3);
+    const z = tf.tidy(() => tf.add(tf.matMul(x, model.params.w!), model.params.b!).dataSync());
+    const predicted = modelPredict(model, x);
+    z.forEach((v, i) => assert.equal(predicted[i], v > 0 ? 1 : 0));
+    tf.dispose([x, y, loss, ...Object.values(grads)]);
+    model.dispose();
+  }
+});
+
+test("the binary models are Classifiers: fit, predict and score", async () => {
+  const data = toyBlobs({ n: 100, seed: 8 });
+  const perceptron = new Perceptron({ seed: 1 });
+  await assert.rejects(perceptron.predict(data), /call fit\(examples\) first/);
+  const result = await perceptron.fit(data);
+  assert.ok(result.converged);
+  assert.deepEqual(Array.from(await perceptron.predict(data)), Array.from(binaryPredict(result.model, data)));
+  assert.equal(await perceptron.score(data), 1);
+  for (const kind of ["logistic", "svm"] as const) {
+    const model = createBinaryLinearModel(kind, 2, 1e-3);
+    const history = await model.fit(data, { iterations: 50, learningRate: 0.5 });
+    assert.equal(history.loss.length, 50);
+    const predicted = await model.predict(data.x);
+    assert.equal(await model.score(data), predicted.filter((p, i) => p === data.y[i]).length / data.n);
+    assert.ok((await model.score(data)) >= 0.98, kind);
+    model.dispose();
+  }
 });

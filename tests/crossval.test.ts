@@ -69,7 +69,7 @@ test("cross-validation matches fitting each fold separately, for every k and met
   for (const score of result.scores) {
     const expected: number[] = [];
     for (const fold of folds) {
-      const knn = new KnnClassifier({ k: score.k, metric: score.metric }).train(selectExamples(data, fold.train), 3);
+      const knn = await new KnnClassifier({ k: score.k, metric: score.metric }).fit(selectExamples(data, fold.train), { numClasses: 3 });
       const held = selectExamples(data, fold.validation);
       expected.push(accuracy(held.y, await knn.predict(held.x)));
       knn.dispose();

@@ -41,7 +41,7 @@ test("hand-made 2-D case: majority vote and both tie-break rules", async () => {
   };
   for (const metric of ["l2", "l1"] as const) {
     for (const k of [1, 2, 3]) {
-      const knn = new KnnClassifier({ k, metric }).train(toy);
+      const knn = await new KnnClassifier({ k, metric }).fit(toy);
       assert.deepEqual(Array.from(await knn.predict(queries)), expected[k], `${metric}, k=${k}`);
       knn.dispose();
     }
@@ -55,7 +55,7 @@ test("neighbour lists are sorted, ties by lower index, and match a brute-force r
   const x = Float32Array.from({ length: n * d }, () => rng.int(3));
   const q = Float32Array.from({ length: m * d }, () => rng.int(3));
   for (const metric of ["l1", "l2"] as const) {
-    const knn = new KnnClassifier({ k, metric }).train({ x, y: new Int32Array(n), n, d });
+    const knn = await new KnnClassifier({ k, metric }).fit({ x, y: new Int32Array(n), n, d });
     const got = await knn.kneighbors(q, { chunkSize: 2 });
     knn.dispose();
     for (let i = 0; i < m; i++) {
@@ -89,7 +89,7 @@ test("knnVote votes over a prefix of wider lists", () => {
 });
 
 test("predict leaks no tensors and accepts a tensor of queries", async () => {
-  const knn = new KnnClassifier({ k: 3 }).train(toy);
+  const knn = await new KnnClassifier({ k: 3 }).fit(toy);
   const before = tf.memory().numTensors;
   const queries = tf.tensor2d([[0, 0.1], [5.5, 5.5]]);
   assert.deepEqual(Array.from(await knn.predict(queries)), [1, 2]);
@@ -103,16 +103,16 @@ test("clear errors for bad k, labels, data and call order", async () => {
   assert.throws(() => new KnnClassifier({ k: 0 }), /k must be a positive integer/);
   assert.throws(() => new KnnClassifier({ k: 1.5 }), /k must be a positive integer/);
   assert.throws(() => new KnnClassifier({ metric: "cosine" as "l1" }), /unknown distance metric "cosine"; use "l1" or "l2"/);
-  assert.throws(() => new KnnClassifier({ k: 7 }).train(toy), /k=7 is larger than the 6 training examples/);
-  assert.throws(() => new KnnClassifier().train(toy, 2), /label 2 at position 3 is outside 0\.\.1/);
-  assert.throws(() => new KnnClassifier().train(toy, 0), /numClasses must be a positive integer, got 0/);
-  assert.throws(() => new KnnClassifier().train({ ...toy, y: Int32Array.from([0, 1]) }), /expected 6 labels/);
-  assert.throws(() => new KnnClassifier().train({ ...toy, y: Int32Array.from([0, 1, -1, 0, 0, 0]) }), /label -1 at position 2/);
+  await assert.rejects(new KnnClassifier({ k: 7 }).fit(toy), /k=7 is larger than the 6 training examples/);
+  await assert.rejects(new KnnClassifier().fit(toy, { numClasses: 2 }), /label 2 at position 3 is outside 0\.\.1/);
+  await assert.rejects(new KnnClassifier().fit(toy, { numClasses: 0 }), /numClasses must be a positive integer, got 0/);
+  await assert.rejects(new KnnClassifier().fit({ ...toy, y: Int32Array.from([0, 1]) }), /expected 6 labels/);
+  await assert.rejects(new KnnClassifier().fit({ ...toy, y: Int32Array.from([0, 1, -1, 0, 0, 0]) }), /label -1 at position 2/);
   const withNaN = Float32Array.from(toy.x);
   withNaN[3] = Number.NaN;
-  assert.throws(() => new KnnClassifier().train({ ...toy, x: withNaN }), /training features contains NaN at position 3/);
-  await assert.rejects(new KnnClassifier().predict(Float32Array.from([0, 0])), /call train\(examples\) first/);
-  const knn = new KnnClassifier().train(toy);
+  await assert.rejects(new KnnClassifier().fit({ ...toy, x: withNaN }), /training features contains NaN at position 3/);
+  await assert.rejects(new KnnClassifier().predict(Float32Array.from([0, 0])), /call fit\(examples\) first/);
+  const knn = await new KnnClassifier().fit(toy);
   await assert.rejects(knn.predict(Float32Array.from([0, 0, 0])), /not a multiple of D=2/);
   await assert.rejects(knn.predict(tf.zeros([1, 3]) as tf.Tensor2D), /train has 2 features per row but queries have 3/);
   await assert.rejects(knn.predict(Float32Array.from([0, 0]), { k: 10 }), /k=10 is larger than the 6/);
@@ -123,9 +123,18 @@ test("mnist-10k: 1-NN with L2 reaches at least 92% test accuracy on the default 
   const data = await loadDataset("mnist-10k", { seed: 0 });
   assert.equal(data.train.n, 8000);
   assert.equal(data.test.n, 2000);
-  const knn = new KnnClassifier({ k: 1, metric: "l2" }).train(data.train, data.classNames.length);
+  const knn = await new KnnClassifier({ k: 1, metric: "l2" }).fit(data.train, { numClasses: data.classNames.length });
   const predicted = await knn.predict(data.test.x, { showProgress: false });
   knn.dispose();
   const acc = accuracy(data.test.y, predicted);
   assert.ok(acc >= 0.92, `accuracy ${acc}`);
+});
+
+test("kNN is a Classifier: predict takes examples too, and score is the accuracy of predict", async () => {
+  const train = { x: Float32Array.from([0, 0, 0, 1, 5, 5, 5, 6]), y: Int32Array.from([0, 0, 1, 1]), n: 4, d: 2 };
+  const test = { x: Float32Array.from([0, 0.4, 5, 5.4, 0.2, 0]), y: Int32Array.from([0, 1, 1]), n: 3, d: 2 };
+  const knn = await new KnnClassifier({ k: 1 }).fit(train);
+  assert.deepEqual(Array.from(await knn.predict(test)), [0, 1, 0]);
+  assert.equal(await knn.score(test), 2 / 3);
+  knn.dispose();
 });

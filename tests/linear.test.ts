@@ -11,6 +11,8 @@ import {
   linearScores,
   linearScoresNaive,
 } from "../lib/src/linear/linear.js";
+import { modelPredict } from "../lib/src/core/model.js";
+import { toyBlobs } from "../lib/src/data/toydata.js";
 
 before(async () => {
   await initBackend({ log: false });
@@ -57,11 +59,26 @@ test("createLinearClassifier: parameter shapes, zero biases, templates without t
   assert.deepEqual(Array.from(trick.weights()), Array.from(plain.weights())); // same seed, same weights
   // Both models give the same scores on the same raw input.
   const x = tf.tensor2d([[1, 2, 3, 4], [0, -1, 0.5, 2]]);
-  assert.deepEqual(Array.from(plain.predict(x)), Array.from(trick.predict(x)));
+  assert.deepEqual(Array.from(modelPredict(plain, x)), Array.from(modelPredict(trick, x)));
   const before = tf.memory().numTensors;
   plain.dispose();
   trick.dispose();
   x.dispose();
   assert.equal(tf.memory().numTensors, before - 4);
   assert.throws(() => createLinearClassifier({ inputDim: 0, numClasses: 3, loss: "svm" }), /inputDim ≥ 1/);
+});
+
+test("a linear classifier is a Classifier: fit, predict and score agree with the training loop's view", async () => {
+  const data = toyBlobs({ n: 200, seed: 5 });
+  const model = createLinearClassifier({ inputDim: 2, numClasses: 2, loss: "softmax", seed: 1, training: { learningRate: 0.5, batchSize: 50, epochs: 5, printEvery: 0 } });
+  const history = await model.fit(data, { epochs: 3 });
+  assert.equal(history.epochs.length, 3, "a call's options override the model's defaults");
+  assert.equal(history.iterations, 12);
+  const predicted = await model.predict(data);
+  assert.deepEqual(Array.from(await model.predict(data.x)), Array.from(predicted), "raw rows predict like examples");
+  const correct = predicted.filter((p, i) => p === data.y[i]).length;
+  assert.equal(await model.score(data), correct / data.n);
+  assert.ok(correct / data.n > 0.95, `separable blobs, accuracy ${correct / data.n}`);
+  await assert.rejects(model.predict(new Float32Array(5)), /5 numbers, not a multiple of the 2 features/);
+  model.dispose();
 });

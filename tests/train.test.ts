@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/backend.js";
 import { createLinearClassifier } from "../lib/src/linear/linear.js";
-import { trainModel, TrainingDivergedError } from "../lib/src/training/train.js";
+import { trainModel, TrainingDivergedError } from "../lib/src/training/index.js";
 import { modelAccuracy, modelPredict } from "../lib/src/core/model.js";
 import { momentumOptimizer } from "../lib/src/optim/optimizers.js";
 import { cosineSchedule } from "../lib/src/optim/schedules.js";
@@ -117,4 +117,47 @@ test("accuracy floors on mnist-10k (8000/2000): SVM ≥ 0.85, softmax ≥ 0.85",
     assert.ok(history.loss.at(-1)! < history.loss[0]!);
     model.dispose();
   }
+});
+
+test("callbacks see every update and every epoch, with the values the history records", async () => {
+  const data = toyBlobs({ n: 120, seed: 4 });
+  const model = createLinearClassifier({ inputDim: 2, numClasses: 2, loss: "softmax", seed: 1 });
+  const iterations: { iteration: number; epoch: number; loss: number; learningRate: number }[] = [];
+  const epochs: number[] = [];
+  const history = await trainModel(model, data, {
+    learningRate: cosineSchedule(0.2, 13), batchSize: 50, iterations: 13, seed: 2, validation: data, ...quiet,
+    onIteration: (info) => iterations.push(info),
+    onEpoch: (record) => epochs.push(record.epoch),
+  });
+  assert.deepEqual(iterations.map((i) => i.iteration), Array.from({ length: 13 }, (_, i) => i + 1));
+  assert.deepEqual(iterations.map((i) => i.loss), history.loss);
+  assert.deepEqual(iterations.map((i) => i.learningRate), history.learningRate);
+  // 120 rows in batches of 50: 3 batches per epoch, so updates 1-3 are epoch 1, 13 is epoch 5.
+  assert.deepEqual(iterations.map((i) => i.epoch), [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5]);
+  assert.deepEqual(epochs, [1, 2, 3, 4, 5]);
+  assert.deepEqual(epochs, history.epochs.map((e) => e.epoch));
+  model.dispose();
+});
+
+test("keepBest leaves the model with the parameters of its best validation epoch", async () => {
+  const dataset = await loadDataset("mnist-10k", { nTrain: 1000, nTest: 500, seed: 1 });
+  const { train, test: validation } = subtractTrainMean(dataset).dataset;
+  // A rate this high makes validation accuracy jump around from epoch to epoch.
+  const options = { learningRate: 2, batchSize: 100, epochs: 8, seed: 3, validation, trainAccuracySample: 0, ...quiet };
+  const plain = createLinearClassifier({ inputDim: 784, numClasses: 10, loss: "svm", seed: 2 });
+  const plainHistory = await trainModel(plain, train, options);
+  const accuracies = plainHistory.epochs.map((e) => e.validationAccuracy!);
+  const bestEpoch = accuracies.indexOf(Math.max(...accuracies)) + 1;
+  assert.ok(bestEpoch < 8, `the test needs a run whose last epoch is not its best (accuracies ${accuracies.join(", ")})`);
+  assert.ok(modelAccuracy(plain, validation) < Math.max(...accuracies));
+
+  const kept = createLinearClassifier({ inputDim: 784, numClasses: 10, loss: "svm", seed: 2 });
+  const before = tf.memory().numTensors;
+  const keptHistory = await trainModel(kept, train, { ...options, keepBest: true });
+  assert.equal(tf.memory().numTensors, before, "snapshots are freed");
+  assert.deepEqual(keptHistory.best, { epoch: bestEpoch, validationAccuracy: Math.max(...accuracies) });
+  assert.equal(modelAccuracy(kept, validation), Math.max(...accuracies));
+  await assert.rejects(trainModel(kept, train, { learningRate: 0.1, keepBest: true }), /keepBest needs a validation set/);
+  plain.dispose();
+  kept.dispose();
 });

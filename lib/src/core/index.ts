@@ -3,3 +3,4 @@ export * from "./model.js";
 export * from "./progress.js";
 export * from "./random.js";
 export * from "./types.js";
+export * from "./timing.js";

@@ -15,6 +15,10 @@ import { accuracy } from "../eval/metrics.js";
 
 /** What `trainModel` needs from a model. */
 export interface TrainableModel {
+  /** Classes C: scores are [N, C] and labels 0..C−1. */
+  readonly numClasses: number;
+  /** Features D each example must have. */
+  readonly numFeatures: number;
   /** Named trainable parameters; optimisers update them in place with `assign`. */
   readonly params: Record<string, tf.Variable>;
   /**

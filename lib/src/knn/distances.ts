@@ -8,7 +8,8 @@
  * The fast, memory-bounded search used for real predictions lives in neighbors.ts.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Metric } from "./neighbors.js";
+import type { Metric } from "./search-types.js";
+import { timed } from "../core/timing.js";
 
 
 /** How a distance matrix is computed; all give the same numbers up to float32 rounding. */
@@ -241,4 +242,30 @@ export function maxDistanceDifference(a: DistanceMatrix, b: DistanceMatrix): num
     if (diff > worst) worst = diff;
   }
   return worst;
+}
+
+/** One row of `compareDistanceMethods`. */
+export interface DistanceMethodTiming {
+  metric: Metric;
+  method: DistanceMethod;
+  /** Wall-clock time of one distance matrix. */
+  ms: number;
+  /** Largest |difference| from the two-loop result (0 up to float rounding when all agree). */
+  maxDifference: number;
+}
+
+/**
+ * Times the three implementations on the same queries [M, D] and training rows [N, D], for each
+ * metric, and checks each against the two-loop result: the "vectorise your loops" lesson as a table.
+ */
+export function compareDistanceMethods(queries: tf.Tensor2D, train: tf.Tensor2D, metrics: readonly Metric[] = ["l2", "l1"]): DistanceMethodTiming[] {
+  const rows: DistanceMethodTiming[] = [];
+  for (const metric of metrics) {
+    const reference = distanceMatrix(queries, train, metric, "two-loops");
+    for (const method of DISTANCE_METHODS) {
+      const { value, ms } = timed(() => distanceMatrix(queries, train, metric, method));
+      rows.push({ metric, method, ms, maxDifference: maxDistanceDifference(value, reference) });
+    }
+  }
+  return rows;
 }

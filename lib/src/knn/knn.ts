@@ -10,10 +10,11 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Examples } from "../core/types.js";
+import type { Classifier } from "../core/model.js";
 import { nearestNeighbors, type Metric, type NeighborResult } from "./neighbors.js";
 import { progress } from "../core/progress.js";
 import { checkDistanceMetric } from "./distances.js";
-import { checkLabelRange, numClassesFromLabels } from "../eval/metrics.js";
+import { accuracy, checkLabelRange, numClassesFromLabels } from "../eval/metrics.js";
 
 /** Throws unless `k` is an integer with 1 ≤ k ≤ n. */
 export function checkKnnK(k: number, n: number): void {
@@ -91,18 +92,24 @@ export interface KnnPredictOptions extends KnnOptions {
 }
 
 /** Queries as a [M, D] tensor or a row-major Float32Array of M·D numbers. */
-export type KnnQueries = tf.Tensor2D | Float32Array;
+export type KnnQueries = tf.Tensor2D | Float32Array | Examples;
+
+/** What `fit` takes besides the examples. */
+export interface KnnFitOptions {
+  /** Classes C (default: largest label + 1). */
+  numClasses?: number;
+}
 
 /**
  * k-nearest-neighbour classifier.
  *
  * ```ts
- * const knn = new KnnClassifier({ k: 3, metric: "l2" }).train(data.train);
+ * const knn = await new KnnClassifier({ k: 3, metric: "l2" }).fit(data.train);
  * const predicted = await knn.predict(data.test.x);
  * knn.dispose();
  * ```
  */
-export class KnnClassifier {
+export class KnnClassifier implements Classifier<KnnFitOptions, KnnClassifier> {
   readonly k: number;
   readonly metric: Metric;
   private trainRows: tf.Tensor2D | undefined;
@@ -119,9 +126,10 @@ export class KnnClassifier {
   /**
    * Memorises the examples (copies them into a tensor; no learning happens).
    * @param examples x [N, D], y [N]
-   * @param numClasses C; default max label + 1
+   * @param options.numClasses C; default max label + 1
    */
-  train(examples: Examples, numClasses?: number): this {
+  async fit(examples: Examples, options: KnnFitOptions = {}): Promise<this> {
+    const numClasses = options.numClasses;
     const { x, y, n, d } = examples;
     if (n < 1) throw new Error("cannot train on zero examples");
     if (x.length !== n * d) throw new Error(`x has ${x.length} numbers, expected N·D = ${n}·${d} = ${n * d}`);
@@ -153,7 +161,7 @@ export class KnnClassifier {
   }
 
   private rows(): tf.Tensor2D {
-    if (!this.trainRows) throw new Error("KnnClassifier has no training data: call train(examples) first");
+    if (!this.trainRows) throw new Error("KnnClassifier has no training data: call fit(examples) first");
     return this.trainRows;
   }
 
@@ -161,8 +169,9 @@ export class KnnClassifier {
    * The k nearest training rows of each query.
    * @param queries [M, D]
    */
-  async kneighbors(queries: KnnQueries, options: KnnPredictOptions = {}): Promise<NeighborResult> {
+  async kneighbors(input: KnnQueries, options: KnnPredictOptions = {}): Promise<NeighborResult> {
     const train = this.rows();
+    const queries = input instanceof tf.Tensor || input instanceof Float32Array ? input : input.x;
     const k = options.k ?? this.k;
     const metric = options.metric ?? this.metric;
     checkKnnK(k, this.size);
@@ -204,6 +213,11 @@ export class KnnClassifier {
     const k = options.k ?? this.k;
     const neighbors = await this.kneighbors(queries, options);
     return knnVote(neighbors, this.labels, k, this.classes);
+  }
+
+  /** Fraction of `examples` whose predicted label is their label. */
+  async score(examples: Examples, options: KnnPredictOptions = {}): Promise<number> {
+    return accuracy(examples.y, await this.predict(examples, options));
   }
 
   /** Frees the memorised tensor. */

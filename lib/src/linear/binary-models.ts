@@ -1,7 +1,9 @@
 /**
- * Binary linear classifiers in plain JavaScript (Float64), for tiny data such as the 2-D toy sets:
- * the perceptron, logistic regression and the binary SVM. All three learn a score z = w·x + b and
- * predict class 1 when z > 0; they differ only in the loss that moves w.
+ * Binary linear classifiers for tiny data such as the 2-D toy sets: the perceptron, logistic
+ * regression and the binary SVM. All three learn a score z = w·x + b and predict class 1 when
+ * z > 0; they differ only in the rule that moves w. The perceptron's mistake-driven update runs on
+ * plain numbers (Float64); logistic regression and the SVM are gradient descent on a loss, so they
+ * are `TrainableModel`s trained by the same loop as every other model (training/).
  *
  * Labels are 0/1 in the data. The perceptron and the SVM work with t = 2y − 1 ∈ {−1, +1}:
  *   perceptron   y' = sign(w·x + b) (−1 when z ≤ 0);  on each example  w ← w + α(t − y')x,  b ← b + α(t − y')
@@ -10,7 +12,12 @@
  *                ∂L/∂w = (1/N)Σ(p − y)x + 2λw,  ∂L/∂b = (1/N)Σ(p − y)
  *   binary SVM   L = (1/N)Σ max(0, 1 − t·z) + λ‖w‖²;  each example inside the margin adds −t·x/N
  */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Classifier, TrainableModel } from "../core/model.js";
+import type { Examples } from "../core/types.js";
 import type { ArrayBatch } from "../losses/losses.js";
+import { classifierMethods, type TrainableClassifier } from "../training/classifier.js";
+import type { TrainOptions } from "../training/options.js";
 import { accuracy } from "../eval/metrics.js";
 import { permutation } from "../core/random.js";
 
@@ -116,6 +123,37 @@ export function perceptronTrain(data: BinaryData, options: PerceptronOptions = {
   return { model, updates, epochs: mistakesPerEpoch.length, converged, mistakesPerEpoch, modelPerEpoch };
 }
 
+/** The perceptron as a `Classifier` (fit runs `perceptronTrain`; predict and score use the learned w, b). */
+export class Perceptron implements Classifier<PerceptronOptions, PerceptronResult> {
+  private learned: BinaryLinearModel | undefined;
+
+  constructor(private readonly defaults: PerceptronOptions = {}) {}
+
+  async fit(train: Examples, options: PerceptronOptions = {}): Promise<PerceptronResult> {
+    const result = perceptronTrain(train, { ...this.defaults, ...options });
+    this.learned = result.model;
+    return result;
+  }
+
+  async predict(x: Examples | Float32Array): Promise<Int32Array> {
+    const model = this.model;
+    const rows = x instanceof Float32Array ? x : x.x;
+    const data = { x: rows, n: rows.length / model.w.length, d: model.w.length };
+    if (!Number.isInteger(data.n)) throw new Error(`x has ${rows.length} numbers, not a multiple of the ${model.w.length} features per example`);
+    return binaryPredict(model, data);
+  }
+
+  async score(examples: Examples): Promise<number> {
+    return binaryAccuracy(this.model, examples);
+  }
+
+  /** The learned w and b. */
+  get model(): BinaryLinearModel {
+    if (!this.learned) throw new Error("the perceptron has not been trained: call fit(examples) first");
+    return this.learned;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export interface BinaryGradientOptions {
@@ -133,67 +171,103 @@ export interface BinaryGradientResult {
   loss: number[];
 }
 
-/** log(1 + e^{−|z|}) + max(−z, 0) = −log σ(z), without overflow for large |z|. */
-function negLogSigmoid(z: number): number {
-  return Math.log1p(Math.exp(-Math.abs(z))) + Math.max(-z, 0);
-}
-
 /** σ(z) = 1/(1 + e^{−z}). */
 export function logisticSigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
-/** Logistic regression by full-batch gradient descent on the binary cross-entropy. */
-export function logisticRegressionTrain(data: BinaryData, options: BinaryGradientOptions = {}): BinaryGradientResult {
+/**
+ * Logistic regression or the binary SVM as a `TrainableModel`: parameters w [D, 1] and b [1],
+ * scores [N, 2] = [0, z] so that argmax picks class 1 exactly when z = w·x + b > 0. Trained by
+ * the same loop as every other model (`trainModel`), full batch.
+ *   logistic: L = (1/N)Σ −[y log σ(z) + (1−y) log(1−σ(z))] + λ‖w‖²,  ∂L/∂z_i = (σ(z_i) − y_i)/N
+ *   SVM:      L = (1/N)Σ max(0, 1 − t·z) + λ‖w‖²,                  ∂L/∂z_i = −t_i/N inside the margin
+ * and ∂L/∂w = Xᵀ ∂L/∂z + 2λw, ∂L/∂b = Σ_i ∂L/∂z_i.
+ */
+export function createBinaryLinearModel(
+  kind: "logistic" | "svm",
+  numFeatures: number,
+  reg: number,
+  training: Partial<TrainOptions> = {},
+): BinaryLinearClassifier {
+  const params = {
+    w: tf.variable(tf.zeros([numFeatures, 1]), true, undefined, "float32"),
+    b: tf.variable(tf.zeros([1]), true, undefined, "float32"),
+  };
+  const z = (x: tf.Tensor2D): tf.Tensor2D => tf.add(tf.matMul(x, params.w), params.b);
+  const trainable: TrainableModel = {
+    numClasses: 2,
+    numFeatures,
+    params,
+    lossAndGrads(x, y) {
+      return tf.tidy(() => {
+        const n = x.shape[0];
+        const zs = z(x);
+        const labels = tf.reshape(tf.cast(y, "float32"), [n, 1]);
+        let pointLoss: tf.Tensor;
+        let dz: tf.Tensor;
+        if (kind === "logistic") {
+          // −log σ(z) = softplus(−z), −log(1 − σ(z)) = softplus(z): stable for large |z|
+          pointLoss = tf.add(tf.mul(labels, tf.softplus(tf.neg(zs))), tf.mul(tf.sub(1, labels), tf.softplus(zs)));
+          dz = tf.div(tf.sub(tf.sigmoid(zs), labels), n);
+        } else {
+          const t = tf.sub(tf.mul(2, labels), 1);
+          const margin = tf.sub(1, tf.mul(t, zs));
+          pointLoss = tf.relu(margin);
+          dz = tf.div(tf.mul(tf.neg(t), tf.cast(tf.greater(margin, 0), "float32")), n);
+        }
+        const loss = tf.add(tf.mean(pointLoss), tf.mul(reg, tf.sum(tf.square(params.w)))) as tf.Scalar;
+        const dw = tf.add(tf.matMul(tf.transpose(x), dz), tf.mul(2 * reg, params.w));
+        const db = tf.reshape(tf.sum(dz), [1]);
+        return { loss, grads: { w: dw, b: db } };
+      });
+    },
+    scores(x) {
+      return tf.tidy(() => {
+        const zs = z(x);
+        return tf.concat([tf.zerosLike(zs), zs], 1) as tf.Tensor2D;
+      });
+    },
+  };
+  return {
+    ...trainable,
+    ...classifierMethods(trainable, { ...BINARY_TRAINING, ...training }),
+    dispose() {
+      params.w.dispose();
+      params.b.dispose();
+    },
+  };
+}
+
+/** A binary logistic-regression or SVM model: trainable by the shared loop, and a `Classifier`. */
+export type BinaryLinearClassifier = TrainableModel & TrainableClassifier & { dispose(): void };
+
+/** Full-batch gradient descent, quietly: what `fit` does unless told otherwise. */
+const BINARY_TRAINING: TrainOptions = { learningRate: 0.1, iterations: 1000, batchSize: 0, printEvery: 0, trainAccuracySample: 0 };
+
+async function trainBinary(kind: "logistic" | "svm", data: BinaryData, options: BinaryGradientOptions, defaultReg: number): Promise<BinaryGradientResult> {
   checkBinary(data);
-  return gradientDescent(data, options, 0, (z, y) => {
-    // −[y log σ(z) + (1 − y) log(1 − σ(z))], using 1 − σ(z) = σ(−z); ∂/∂z = σ(z) − y
-    const loss = y === 1 ? negLogSigmoid(z) : negLogSigmoid(-z);
-    return { loss, dz: logisticSigmoid(z) - y };
-  });
+  const model = createBinaryLinearModel(kind, data.d, options.reg ?? defaultReg);
+  try {
+    const history = await model.fit(
+      { x: Float32Array.from(data.x), y: Int32Array.from(data.y), n: data.n, d: data.d },
+      { learningRate: options.learningRate ?? BINARY_TRAINING.learningRate, iterations: options.iterations ?? BINARY_TRAINING.iterations },
+    );
+    return {
+      model: { w: Float64Array.from(model.params.w!.dataSync()), b: model.params.b!.dataSync()[0]! },
+      loss: history.loss,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Logistic regression by full-batch gradient descent on the binary cross-entropy. */
+export function logisticRegressionTrain(data: BinaryData, options: BinaryGradientOptions = {}): Promise<BinaryGradientResult> {
+  return trainBinary("logistic", data, options, 0);
 }
 
 /** Binary (hinge-loss) SVM by full-batch subgradient descent. */
-export function binarySvmTrain(data: BinaryData, options: BinaryGradientOptions = {}): BinaryGradientResult {
-  checkBinary(data);
-  return gradientDescent(data, options, 1e-3, (z, y) => {
-    const t = 2 * y - 1;
-    const margin = 1 - t * z;
-    return margin > 0 ? { loss: margin, dz: -t } : { loss: 0, dz: 0 };
-  });
-}
-
-function gradientDescent(
-  data: BinaryData,
-  options: BinaryGradientOptions,
-  defaultReg: number,
-  pointLoss: (z: number, y: number) => { loss: number; dz: number },
-): BinaryGradientResult {
-  const lr = options.learningRate ?? 0.1;
-  const iterations = options.iterations ?? 1000;
-  const lambda = options.reg ?? defaultReg;
-  const { x, y, n, d } = data;
-  const model: BinaryLinearModel = { w: new Float64Array(d), b: 0 };
-  const dw = new Float64Array(d);
-  const history: number[] = [];
-  for (let it = 0; it < iterations; it++) {
-    dw.fill(0);
-    let db = 0;
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const { loss: li, dz } = pointLoss(score(model, x, i, d), y[i]!);
-      loss += li;
-      for (let k = 0; k < d; k++) dw[k] += dz * x[i * d + k]!;
-      db += dz;
-    }
-    let penalty = 0;
-    for (let k = 0; k < d; k++) {
-      penalty += model.w[k]! * model.w[k]!;
-      dw[k] = dw[k]! / n + 2 * lambda * model.w[k]!;
-    }
-    history.push(loss / n + lambda * penalty);
-    for (let k = 0; k < d; k++) model.w[k] -= lr * dw[k]!;
-    model.b -= (lr * db) / n;
-  }
-  return { model, loss: history };
+export function binarySvmTrain(data: BinaryData, options: BinaryGradientOptions = {}): Promise<BinaryGradientResult> {
+  return trainBinary("svm", data, options, 1e-3);
 }

@@ -9,7 +9,6 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createRng } from "../core/random.js";
-import type { Examples } from "../core/types.js";
 import {
   linearLossVectorized,
   type ArrayBatch,
@@ -18,7 +17,12 @@ import {
   type LinearWeightsNaive,
 } from "../losses/losses.js";
 import { checkRegularizer, noRegularizer, type Regularizer } from "../losses/regularizers.js";
-import { modelPredict, type TrainableModel } from "../core/model.js";
+import type { TrainableModel } from "../core/model.js";
+import { classifierMethods, type TrainableClassifier } from "../training/classifier.js";
+import type { TrainOptions } from "../training/options.js";
+
+/** What `fit` uses when neither the model's options nor the call say otherwise. */
+const DEFAULT_LINEAR_TRAINING: TrainOptions = { learningRate: 0.01, batchSize: 200, epochs: 10 };
 
 // ---------------------------------------------------------------------------------------------
 // Bias trick
@@ -114,10 +118,18 @@ export interface LinearClassifierOptions {
   seed?: number;
   /** Where the loss from scores is computed during training (see `LinearLossOptions.scoresLossOn`). */
   scoresLossOn?: "backend" | "host";
+  /**
+   * What `fit` trains with unless a call says otherwise (default: learning rate 0.01, batch 200,
+   * 10 epochs, plain SGD; see `TrainOptions`).
+   */
+  training?: Partial<TrainOptions>;
 }
 
-/** A linear classifier with trainable variables; plugs into `trainModel`. */
-export interface LinearClassifier extends TrainableModel {
+/**
+ * A linear classifier with trainable variables: a `TrainableModel` (so `trainModel` drives it) and
+ * a `Classifier` (`await model.fit(train)`, `await model.predict(x)`, `await model.score(test)`).
+ */
+export interface LinearClassifier extends TrainableModel, TrainableClassifier {
   readonly kind: LinearLossKind;
   readonly options: Readonly<LinearClassifierOptions>;
   /** "W" [D, C] (or [D+1, C] with the bias trick) and, without the bias trick, "b" [C]. */
@@ -126,8 +138,6 @@ export interface LinearClassifier extends TrainableModel {
   weights(): Float32Array;
   /** The biases [C] (last row of W with the bias trick). */
   biases(): Float32Array;
-  /** Predicted classes for X [N, D] (raw features; the model adds the constant 1 itself). */
-  predict(x: tf.Tensor2D | Examples): Int32Array;
   /** Frees the variables. */
   dispose(): void;
 }
@@ -155,9 +165,9 @@ export function createLinearClassifier(options: LinearClassifierOptions): Linear
     return biasTrick ? appendBiasColumn(x) : x;
   };
 
-  const model: LinearClassifier = {
-    kind: options.loss,
-    options: { ...options },
+  const trainable: TrainableModel = {
+    numClasses: c,
+    numFeatures: d,
     params,
     lossAndGrads(x, y) {
       return tf.tidy(() => {
@@ -175,6 +185,12 @@ export function createLinearClassifier(options: LinearClassifierOptions): Linear
     scores(x) {
       return tf.tidy(() => linearScores(withOnes(x), current()));
     },
+  };
+  const model: LinearClassifier = {
+    ...trainable,
+    ...classifierMethods(trainable, { ...DEFAULT_LINEAR_TRAINING, ...options.training }),
+    kind: options.loss,
+    options: { ...options },
     weights() {
       const all = params.W!.dataSync() as Float32Array;
       return Float32Array.from(all.subarray(0, d * c));
@@ -182,9 +198,6 @@ export function createLinearClassifier(options: LinearClassifierOptions): Linear
     biases() {
       if (biasTrick) return Float32Array.from((params.W!.dataSync() as Float32Array).subarray(d * c));
       return Float32Array.from(params.b!.dataSync() as Float32Array);
-    },
-    predict(x) {
-      return modelPredict(model, x);
     },
     dispose() {
       for (const v of Object.values(params)) v.dispose();

@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createRng, type Rng } from "../core/random.js";
+import { sgdOptimizer } from "./optimizers.js";
 import type { Examples } from "../core/types.js";
 import { linearLossVectorized, labelTensor, type LinearLossKind } from "../losses/losses.js";
 import { appendBiasColumn } from "../linear/linear.js";
@@ -160,7 +161,10 @@ export function randomLocalSearch(
   return finish("random local search", problem, W, trace, start);
 }
 
-/** Full-batch gradient descent W ← W − α∇L from a random W; the trace is the loss before each step. */
+/**
+ * Full-batch gradient descent W ← W − α∇L from a random W, with the same update rule the training
+ * loop uses (`sgdOptimizer`); the trace is the loss before each step.
+ */
 export function gradientDescentSearch(
   problem: WeightSearchProblem,
   options: { iterations?: number; learningRate?: number; scale?: number; seed?: number } = {},
@@ -169,15 +173,18 @@ export function gradientDescentSearch(
   const lr = options.learningRate ?? 0.1;
   const rng = createRng(options.seed ?? 0);
   const start = performance.now();
-  let W = randomWeights(problem, options.scale, rng);
+  const initial = randomWeights(problem, options.scale, rng);
+  const params = { W: tf.variable(initial, true) };
+  initial.dispose();
+  const optimizer = sgdOptimizer();
   const trace: number[] = [];
   for (let it = 0; it < iterations; it++) {
-    const { loss, dW } = problem.lossAndGrad(W);
+    const { loss, dW } = problem.lossAndGrad(params.W as tf.Variable<tf.Rank.R2>);
     trace.push(loss);
-    const next = tf.tidy(() => tf.sub(W, tf.mul(lr, dW)) as tf.Tensor2D);
+    optimizer.step(params, { W: dW }, lr);
     dW.dispose();
-    W.dispose();
-    W = next;
   }
+  const W = tf.clone(params.W) as tf.Tensor2D;
+  params.W.dispose();
   return finish("gradient descent", problem, W, trace, start);
 }

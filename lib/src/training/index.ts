@@ -1,2 +1,6 @@
-/** training/: public surface of this folder (other folders and index.ts import from here). */
+/** training/: the mini-batch training loop (train.ts) and its parts: batches, one step, epoch evaluation. */
+export * from "./options.js";
 export * from "./train.js";
+export * from "./batches.js";
+export * from "./step.js";
+export * from "./classifier.js";

@@ -328,3 +328,58 @@ export function weightTemplatesPlot(weights: ArrayLike<number>, classNames: read
     ...options, imageShape: shape, columns: options.columns ?? Math.min(c, 10), captions: [...classNames],
   });
 }
+
+/** Neighbour lists as the search returns them: [M, k] indices and distances, row-major. */
+export interface NeighborLists {
+  indices: Int32Array;
+  distances: Float32Array;
+  k: number;
+}
+
+export interface NeighborGalleryOptions extends Omit<ImageGridOptions, "captions" | "columns"> {
+  /** How many queries whose nearest neighbour has the right label, and how many with a wrong one (default 4 and 2). */
+  right?: number;
+  wrong?: number;
+}
+
+/**
+ * Queries (left column) next to their k nearest training images, each captioned with its label
+ * and distance: the first `right` queries whose nearest neighbour has their label, then the first
+ * `wrong` ones whose nearest neighbour has another. Shows what "near in pixel space" means.
+ * @param neighbors lists for the queries in `queries`, in the same order
+ */
+export function neighborGalleryPlot(
+  queries: Examples,
+  train: Examples,
+  neighbors: NeighborLists,
+  classNames: readonly string[],
+  options: NeighborGalleryOptions = {},
+): Figure {
+  const { k } = neighbors;
+  if (neighbors.indices.length !== queries.n * k) {
+    throw new Error(`neighbour lists hold ${neighbors.indices.length / k} queries but ${queries.n} were given`);
+  }
+  const right: number[] = [];
+  const wrong: number[] = [];
+  for (let i = 0; i < queries.n; i++) {
+    (train.y[neighbors.indices[i * k]!] === queries.y[i] ? right : wrong).push(i);
+  }
+  const chosen = [...right.slice(0, options.right ?? 4), ...wrong.slice(0, options.wrong ?? 2)];
+  const images: ArrayLike<number>[] = [];
+  const captions: string[] = [];
+  for (const i of chosen) {
+    images.push(queries.x.subarray(i * queries.d, (i + 1) * queries.d));
+    captions.push(`query: ${classNames[queries.y[i]!]}`);
+    for (let r = 0; r < k; r++) {
+      const j = neighbors.indices[i * k + r]!;
+      images.push(train.x.subarray(j * train.d, (j + 1) * train.d));
+      captions.push(`${classNames[train.y[j]!]} (${neighbors.distances[i * k + r]!.toFixed(1)})`);
+    }
+  }
+  return imageGridPlot(images, {
+    title: "Test digits (left) and their nearest training images: label (distance)",
+    ...options,
+    columns: 1 + k,
+    captions,
+  });
+}
