@@ -16,6 +16,7 @@
 # Environment:
 #   CLASSIFIERS_NATIVE=0      skip routes 2 and 3 (tfjs-node's own install still runs inside npm ci;
 #                             CLASSIFIERS_BACKEND=wasm decides the backend at run time)
+#   CLASSIFIERS_NATIVE=retry  build now even if a build failed within the last day
 #   CLASSIFIERS_CACHE_DIR     where built bindings and libraries are kept
 #   CLASSIFIERS_TF_VERSION    the tensorflow-cpu version to fetch (default: the newest 2.x pip finds)
 #   CLASSIFIERS_NO_APT=1      never apt-get python3-pip when pip is missing
@@ -102,6 +103,16 @@ flock 9
 entry=$(find_cached)   # another checkout may have built it while we waited
 if [ -n "$entry" ] && use_cached "$entry" "from the cache"; then exit 0; fi
 
+# A failed build is remembered for a day, so an offline machine does not wait for pip at every
+# `npm test`; deleting the note (or CLASSIFIERS_NATIVE=retry) tries again at once.
+failed_note=$cache_root/failed-${prefix%-tf}
+if [ -f "$failed_note" ] && [ "${CLASSIFIERS_NATIVE:-1}" != retry ] && [ -z "$(find "$failed_note" -mmin +1440 2>/dev/null)" ]; then
+  fallback "the build failed $(date -r "$failed_note" -u '+%Y-%m-%d %H:%M UTC'): $(cat "$failed_note"); CLASSIFIERS_NATIVE=retry tries again now"
+fi
+# From here on a failure is the build's own: note it, then fall back.
+build_failed() { printf '%s\n' "$*" > "$failed_note" 2>/dev/null; fallback "$*"; }
+rm -f "$failed_note"
+
 python=""
 for p in python3 /usr/bin/python3 python; do
   if command -v "$p" >/dev/null 2>&1 && "$p" -m pip --version >/dev/null 2>&1; then python=$p; break; fi
@@ -112,15 +123,15 @@ if [ -z "$python" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && [ 
     { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-pip >/dev/null 2>&1; }; } &&
     python=/usr/bin/python3
 fi
-[ -n "$python" ] || fallback "no python3 with pip to fetch the tensorflow-cpu wheel"
-for tool in make g++; do command -v $tool >/dev/null || fallback "$tool is missing (needed to build tfjs-node's binding)"; done
+[ -n "$python" ] || build_failed "no python3 with pip to fetch the tensorflow-cpu wheel"
+for tool in make g++; do command -v $tool >/dev/null || build_failed "$tool is missing (needed to build tfjs-node's binding)"; done
 node_gyp=$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js
-[ -f "$node_gyp" ] || fallback "npm's bundled node-gyp was not found"
+[ -f "$node_gyp" ] || build_failed "npm's bundled node-gyp was not found"
 # Node's headers: from the install prefix (Debian's nodejs, nvm, conda) or npm's nodedir setting;
 # node-gyp would otherwise try to download them.
 node_dir=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
 [ -f "$node_dir/include/node/node_api.h" ] || node_dir=$(npm config get nodedir 2>/dev/null)
-[ -f "$node_dir/include/node/node_api.h" ] || fallback "Node's C headers (include/node/node_api.h) were not found"
+[ -f "$node_dir/include/node/node_api.h" ] || build_failed "Node's C headers (include/node/node_api.h) were not found"
 
 work=$(mktemp -d "$cache_root/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -129,10 +140,10 @@ spec="tensorflow-cpu${CLASSIFIERS_TF_VERSION:+==$CLASSIFIERS_TF_VERSION}"
 [ -n "${CLASSIFIERS_TF_VERSION:-}" ] || spec="tensorflow-cpu>=2.9,<3"
 if ! "$python" -m pip download --no-deps --only-binary=:all: --retries 1 --timeout 15 \
     --disable-pip-version-check -q -d "$work/wheel" "$spec" > "$work/pip.log" 2>&1; then
-  fallback "pip could not fetch $spec from its configured index: $(grep -m1 '^ERROR' "$work/pip.log" || tail -n 1 "$work/pip.log")"
+  build_failed "pip could not fetch $spec from its configured index: $(grep -m1 '^ERROR' "$work/pip.log" || tail -n 1 "$work/pip.log")"
 fi
 wheel=$(ls "$work"/wheel/tensorflow_cpu-*.whl 2>/dev/null | head -n 1)
-[ -n "$wheel" ] || fallback "pip did not leave a tensorflow_cpu wheel"
+[ -n "$wheel" ] || build_failed "pip did not leave a tensorflow_cpu wheel"
 tf_version=$(basename "$wheel" | cut -d- -f2)
 staged=$work/deps
 # The two libraries, and the headers the binding's sources include with everything they include.
@@ -175,7 +186,7 @@ for n in seen:
     with open(dst, "wb") as f:
         f.write(z.read(n))
 PY
-then fallback "could not extract TensorFlow's C library from $(basename "$wheel"): $(tail -n 1 "$work/extract.log")"
+then build_failed "could not extract TensorFlow's C library from $(basename "$wheel"): $(tail -n 1 "$work/extract.log")"
 fi
 rm -rf "$work/wheel"   # about 270 MB, no longer needed
 
@@ -183,7 +194,7 @@ rm -rf "$pkg/deps" "$pkg/build" && ln -s "$staged" "$pkg/deps"
 if ! (cd "$pkg" && node "$node_gyp" rebuild --nodedir="$node_dir" --module_name=tfjs_binding \
       --module_path="$module_dir" --napi_build_version="$napi") > "$work/node-gyp.log" 2>&1; then
   rm -rf "$pkg/deps"
-  fallback "node-gyp could not build tfjs-node's binding: $(grep -m1 -E 'error' "$work/node-gyp.log" || tail -n 1 "$work/node-gyp.log")"
+  build_failed "node-gyp could not build tfjs-node's binding: $(grep -m1 -E 'error' "$work/node-gyp.log" || tail -n 1 "$work/node-gyp.log")"
 fi
 rm -rf "$pkg/build"
 cp "$module_dir/tfjs_binding.node" "$staged/tfjs_binding.node"
@@ -191,4 +202,4 @@ entry=$cache_root/$prefix$tf_version
 rm -rf "$entry" && mv "$staged" "$entry"
 use_cached "$entry" "built now and cached" && exit 0
 rm -rf "$entry" "$pkg/deps"
-fallback "the binding built against TensorFlow $tf_version does not load: $(probe | sed 's/^ERROR //')"
+build_failed "the binding built against TensorFlow $tf_version does not load: $(probe | sed 's/^ERROR //')"
