@@ -7,10 +7,9 @@ the libraries people would otherwise reach for, on the same data in the same run
 
 Adding a peer = one function decorated with @peer(["entry-name"], "peer label", data=loader): the
 harness calls `loader()` (cached) before the clock starts, then times `fn(data)`, which does the
-whole job and returns the test accuracy. Entries without
-peers get an empty list. Each peer runs once per process even when several entries share it (the
-dense and the pruned kNN entries do the same job). Needs numpy and scikit-learn (Debian:
-python3-sklearn; PyTorch peers: python3-torch).
+whole job and returns the test accuracy. Entries without peers get an empty list. Each peer runs
+once per process even when several entries share it (the auto, dense and pruned kNN entries do the
+same job). Needs numpy and scikit-learn (Debian: python3-sklearn; PyTorch peers: python3-torch).
 """
 from __future__ import annotations
 
