@@ -95,8 +95,8 @@ test("cross-validation rejects bad options", async () => {
   await assert.rejects(crossValidateKnn(data, { ks: [] }), /ks is empty/);
   await assert.rejects(crossValidateKnn(data, { ks: [0] }), /positive integer/);
   await assert.rejects(crossValidateKnn(data, { ks: [17], folds: 5, showProgress: false }), /k=17 is larger than a fold's 16/);
-  await assert.rejects(crossValidateKnn(data, { ks: [1], metrics: ["cosine" as "l1"] }), /unknown distance metric "cosine"/);
-  await assert.rejects(crossValidateKnn(data, { ks: [1], numClasses: 1 }), /crossValidateKnn: label 1 at row 1 is out of range 0\.\.0/);
+  await assert.rejects(crossValidateKnn(data, { ks: [1], metrics: ["cosine" as "l1"] }), /metric must be one of "l2", "l1"; got "cosine"/);
+  await assert.rejects(crossValidateKnn(data, { ks: [1], numClasses: 1 }), /crossValidateKnn labels\[1\] = 1 is not a class index in 0\.\.0/);
   const withNaN = { ...data, x: data.x.map((v, i) => (i === 5 ? Number.NaN : v)) };
   await assert.rejects(crossValidateKnn(withNaN, { ks: [1] }), /crossValidateKnn: x has a non-finite value NaN at row 1, column 1/);
 });

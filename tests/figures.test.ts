@@ -270,7 +270,7 @@ test("classSamplesPlot: row c shows only images of class c, labelled with its na
       assert.deepEqual(pixelAt(rgb, width, col * 3, row * 3), Array(3).fill(Math.round((255 * row) / 2)), `cell ${row},${col}`);
     }
   }
-  assert.throws(() => classSamplesPlot(examples, ["zero", "one"]), /not a class label/);
+  assert.throws(() => classSamplesPlot(examples, ["zero", "one"]), /examples\.y\[\d+\] = \d+ is not a class index in 0\.\.1/);
 });
 
 test("misclassifiedPlot: captions say true → predicted for exactly the wrong ones", () => {

@@ -53,9 +53,9 @@ test("confusion matrix totals match counts on random labels", () => {
 });
 
 test("confusion matrix validates label ranges and lengths", () => {
-  assert.throws(() => confusionMatrix([0, 3], [0, 1], 3), /true label 3 at position 1 is outside 0\.\.2/);
-  assert.throws(() => confusionMatrix([0, 1], [0, -1], 3), /predicted label -1 at position 1/);
-  assert.throws(() => confusionMatrix([0, 1.5], [0, 1], 3), /true label 1\.5/);
+  assert.throws(() => confusionMatrix([0, 3], [0, 1], 3), /true labels\[1\] = 3 is not a class index in 0\.\.2/);
+  assert.throws(() => confusionMatrix([0, 1], [0, -1], 3), /predicted labels\[1\] = -1 is not a class index in 0\.\.2/);
+  assert.throws(() => confusionMatrix([0, 1.5], [0, 1], 3), /true labels\[1\] = 1\.5 is not a class index/);
   assert.throws(() => confusionMatrix([0, 1], [0], 3), /differ in length/);
   assert.throws(() => confusionMatrix([0], [0], 0), /numClasses must be a positive integer/);
 });

@@ -224,15 +224,15 @@ test("bad input fails with a clear message", async () => {
   const wide = tf.tensor2d([[1, 2, 3]]);
   const withNaN = tf.tensor2d([[NaN, 2]]);
   const vector = tf.tensor1d([1, 2]);
-  await assert.rejects(nearestNeighbors(train, queries, 0), /k must be an integer in 1\.\.2/);
-  await assert.rejects(nearestNeighbors(train, queries, 3), /k must be an integer in 1\.\.2/);
-  await assert.rejects(nearestNeighbors(train, queries, 1.5), /k must be an integer/);
+  await assert.rejects(nearestNeighbors(train, queries, 0), /k must be a positive integer, got 0/);
+  await assert.rejects(nearestNeighbors(train, queries, 3), /k=3 is larger than the 2 training examples/);
+  await assert.rejects(nearestNeighbors(train, queries, 1.5), /k must be a positive integer, got 1\.5/);
   await assert.rejects(nearestNeighbors(train, wide, 1), /2 features per row but queries have 3/);
   await assert.rejects(nearestNeighbors(train, withNaN, 1), /queries contains NaN/);
   await assert.rejects(nearestNeighbors(withNaN, queries, 1), /train contains NaN/);
   await assert.rejects(nearestNeighbors(vector as unknown as tf.Tensor2D, queries, 1), /train must be \[N, D\]/);
   await assert.rejects(nearestNeighbors(train, queries, 1, { chunkSize: 0 }), /chunkSize must be a positive integer/);
-  await assert.rejects(nearestNeighbors(train, queries, 1, { metric: "cosine" as Metric }), /unknown metric "cosine"/);
+  await assert.rejects(nearestNeighbors(train, queries, 1, { metric: "cosine" as Metric }), /metric must be one of "l2", "l1"; got "cosine"/);
   for (const t of [train, queries, wide, withNaN, vector]) t.dispose();
 });
 

@@ -96,7 +96,7 @@ test("the live tensor count stays flat across iterations (SGD and momentum)", as
 test("bad training input fails clearly", async () => {
   const model = createLinearClassifier({ inputDim: 2, numClasses: 2, loss: "svm" });
   const data = toyBlobs({ n: 10, seed: 1 });
-  await assert.rejects(trainModel(model, { ...data, y: data.y.map((v, i) => (i === 3 ? 5 : v)) }, { learningRate: 0.1 }), /training labels\[3\] = 5/);
+  await assert.rejects(trainModel(model, { ...data, y: data.y.map((v, i) => (i === 3 ? 5 : v)) }, { learningRate: 0.1 }), /training set labels\[3\] = 5 is not a class index in 0\.\.1/);
   await assert.rejects(trainModel(model, { ...data, d: 3 }, { learningRate: 0.1 }), /training set: x has 20 values, but n\*d = 10\*3 = 30/);
   const withNaN = Float32Array.from(data.x);
   withNaN[2 * 4 + 1] = Number.NaN;

@@ -4,3 +4,4 @@ export * from "./progress.js";
 export * from "./random.js";
 export * from "./types.js";
 export * from "./timing.js";
+export * from "./checks.js";

@@ -6,6 +6,8 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Dataset } from "../core/types.js";
+import { checkNonNegativeInteger } from "../core/checks.js";
+
 export type DatasetName = "mnist-10k" | "fashion-mnist" | "mnist";
 export const DATASET_NAMES: readonly DatasetName[] = ["mnist-10k", "fashion-mnist", "mnist"];
 
@@ -101,17 +103,12 @@ export type ResolvedOptions = LoadDatasetOptions & { seed: number; scale: "unit"
 export function resolveOptions(options: LoadDatasetOptions): ResolvedOptions {
   const seed = options.seed ?? 0;
   if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
-  checkCount("nTrain", options.nTrain);
-  checkCount("nTest", options.nTest);
-  checkCount("validation", options.validation);
+  for (const name of ["nTrain", "nTest", "validation"] as const) {
+    if (options[name] !== undefined) checkNonNegativeInteger(options[name], name);
+  }
   const scale = options.scale ?? "unit";
   if (scale !== "unit" && scale !== "raw") throw new Error(`scale must be "unit" or "raw", got "${String(scale)}"`);
   const dataDir = options.dataDir ? resolve(options.dataDir) : defaultDataDir();
   return { ...options, seed, scale, dataDir };
 }
 
-function checkCount(what: string, value: number | undefined): void {
-  if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
-    throw new Error(`${what} must be a non-negative integer, got ${value}`);
-  }
-}

@@ -6,40 +6,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Dataset, Examples } from "../core/types.js";
+import { checkExamples, checkLabels } from "../core/checks.js";
 import { permutation } from "../core/random.js";
-
-/**
- * Checks that `ex` is well formed: x has n*d finite numbers, y has n integer labels, each in
- * 0..numClasses-1 when `numClasses` is given. `what` names the examples in error messages.
- */
-export function assertValidExamples(ex: Examples, numClasses?: number, what = "examples"): void {
-  if (!Number.isInteger(ex.n) || ex.n < 0 || !Number.isInteger(ex.d) || ex.d < 0) {
-    throw new Error(`${what}: n and d must be non-negative integers, got n=${ex.n}, d=${ex.d}`);
-  }
-  if (ex.x.length !== ex.n * ex.d) {
-    throw new Error(`${what}: x has ${ex.x.length} values, but n*d = ${ex.n}*${ex.d} = ${ex.n * ex.d}`);
-  }
-  if (ex.y.length !== ex.n) {
-    throw new Error(`${what}: y has ${ex.y.length} labels, but n = ${ex.n}`);
-  }
-  const x = ex.x;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    // v - v is NaN exactly for NaN and ±Infinity; one test keeps the loop fast.
-    if (v - v !== 0) {
-      const row = Math.floor(i / Math.max(ex.d, 1));
-      throw new Error(`${what}: x has a non-finite value ${v} at row ${row}, column ${i - row * ex.d}`);
-    }
-  }
-  const y = ex.y;
-  for (let i = 0; i < y.length; i++) {
-    const label = y[i]!;
-    if (label < 0 || (numClasses !== undefined && label >= numClasses)) {
-      const range = numClasses !== undefined ? `0..${numClasses - 1}` : "0 or more";
-      throw new Error(`${what}: label ${label} at row ${i} is out of range ${range}`);
-    }
-  }
-}
 
 /** Builds `Examples` from features [n, d] and labels [n], checking the shapes agree. */
 export function makeExamples(x: Float32Array, y: Int32Array, d: number): Examples {
@@ -172,14 +140,9 @@ export function splitValidation(ex: Examples, validationCount: number, seed: num
 /** How many examples of each class, [C]. Labels outside 0..numClasses-1 are an error. */
 export function classCounts(ex: Examples | Int32Array, numClasses: number): Int32Array {
   const y = ex instanceof Int32Array ? ex : ex.y;
+  checkLabels(y, numClasses, "classCounts labels");
   const counts = new Int32Array(numClasses);
-  for (let i = 0; i < y.length; i++) {
-    const label = y[i]!;
-    if (!(label >= 0 && label < numClasses)) {
-      throw new Error(`classCounts: label ${label} at row ${i} is out of range 0..${numClasses - 1}`);
-    }
-    counts[label]!++;
-  }
+  for (let i = 0; i < y.length; i++) counts[y[i]!]!++;
   return counts;
 }
 
@@ -224,7 +187,7 @@ export function shiftImages(ex: Examples, imageShape: [number, number], dx: numb
  * both tensors.
  */
 export function toTensors(ex: Examples, numClasses?: number): { x: tf.Tensor2D; y: tf.Tensor1D } {
-  assertValidExamples(ex, numClasses, "toTensors");
+  checkExamples(ex, "toTensors", { numClasses });
   return {
     x: tf.tensor2d(ex.x, [ex.n, ex.d], "float32"),
     y: tf.tensor1d(ex.y, "int32"),

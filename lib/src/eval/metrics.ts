@@ -5,27 +5,13 @@
  */
 
 /** Any array of integer labels: Int32Array, number[], Uint8Array, ... */
+import { checkLabels } from "../core/checks.js";
+
 export type LabelArray = ArrayLike<number>;
 
 function checkSameLength(truth: LabelArray, predicted: LabelArray): void {
   if (truth.length !== predicted.length) {
     throw new Error(`true and predicted labels differ in length: ${truth.length} vs ${predicted.length}`);
-  }
-}
-
-/**
- * Throws unless `numClasses` is a positive integer and every label is an integer in
- * 0..numClasses-1; `what` ("true", "training", ...) starts the message.
- */
-export function checkLabelRange(labels: LabelArray, numClasses: number, what: string): void {
-  if (!Number.isInteger(numClasses) || numClasses < 1) {
-    throw new Error(`numClasses must be a positive integer, got ${numClasses}`);
-  }
-  for (let i = 0; i < labels.length; i++) {
-    const y = labels[i]!;
-    if (!Number.isInteger(y) || y < 0 || y >= numClasses) {
-      throw new Error(`${what} label ${y} at position ${i} is outside 0..${numClasses - 1}`);
-    }
   }
 }
 
@@ -51,8 +37,8 @@ export function accuracy(truth: LabelArray, predicted: LabelArray): number {
  */
 export function confusionMatrix(truth: LabelArray, predicted: LabelArray, numClasses: number): number[][] {
   checkSameLength(truth, predicted);
-  checkLabelRange(truth, numClasses, "true");
-  checkLabelRange(predicted, numClasses, "predicted");
+  checkLabels(truth, numClasses, "true labels");
+  checkLabels(predicted, numClasses, "predicted labels");
   const matrix = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   for (let i = 0; i < truth.length; i++) matrix[truth[i]!]![predicted[i]!]!++;
   return matrix;

@@ -9,10 +9,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Examples } from "../core/types.js";
 import { nearestNeighbors, type Metric } from "./neighbors.js";
 import { knnVote } from "./knn.js";
-import { checkDistanceMetric } from "./distances.js";
 import { accuracy, numClassesFromLabels } from "../eval/metrics.js";
 import { permutation } from "../core/random.js";
-import { assertValidExamples, selectExamples } from "../data/preprocess.js";
+import { selectExamples } from "../data/preprocess.js";
+import { checkExamples, checkOneOf } from "../core/checks.js";
+import { METRICS } from "./search-types.js";
 import { progress } from "../core/progress.js";
 
 /** One fold: indices into the examples, each ascending. */
@@ -101,10 +102,10 @@ export async function crossValidateKnn(
   const ks = [...new Set(options.ks)].sort((a, b) => a - b);
   if (ks.length === 0) throw new Error("ks is empty: give at least one k to try");
   if (metrics.length === 0) throw new Error("metrics is empty: give at least one of \"l1\", \"l2\"");
-  for (const metric of metrics) checkDistanceMetric(metric);
+  for (const metric of metrics) checkOneOf(metric, METRICS, "metric");
   for (const k of ks) if (!Number.isInteger(k) || k < 1) throw new Error(`every k must be a positive integer, got ${k}`);
   const numClasses = options.numClasses ?? numClassesFromLabels(examples.y);
-  assertValidExamples(examples, numClasses, "crossValidateKnn");
+  checkExamples(examples, "crossValidateKnn", { numClasses });
 
   const folds = kFoldSplit(examples.n, foldCount, seed);
   const maxK = ks[ks.length - 1]!;

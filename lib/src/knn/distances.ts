@@ -8,7 +8,8 @@
  * The fast, memory-bounded search used for real predictions lives in neighbors.ts.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Metric } from "./search-types.js";
+import { METRICS, type Metric } from "./search-types.js";
+import { checkOneOf } from "../core/checks.js";
 import { timed } from "../core/timing.js";
 
 
@@ -37,13 +38,6 @@ export interface ChunkOptions {
 
 const DEFAULT_MAX_ELEMENTS = 1 << 24;
 
-/** Throws unless `metric` is "l1" (Manhattan Σ|a − b|) or "l2" (Euclidean √Σ(a − b)²), the `Metric` of neighbors.ts. */
-export function checkDistanceMetric(metric: string): asserts metric is Metric {
-  if (metric !== "l1" && metric !== "l2") {
-    throw new Error(`unknown distance metric "${metric}"; use "l1" or "l2"`);
-  }
-}
-
 /** Throws unless both are rank-2 with the same number of columns; returns [M, N, D]. */
 export function checkDistanceShapes(queries: tf.Tensor, train: tf.Tensor): [number, number, number] {
   if (queries.rank !== 2) throw new Error(`queries must be a [M, D] matrix, got shape [${queries.shape}]`);
@@ -65,7 +59,7 @@ export function checkDistanceShapes(queries: tf.Tensor, train: tf.Tensor): [numb
  * @returns [M, N]
  */
 export function distancesTwoLoops(queries: tf.Tensor2D, train: tf.Tensor2D, metric: Metric = "l2"): DistanceMatrix {
-  checkDistanceMetric(metric);
+  checkOneOf(metric, METRICS, "metric");
   const [m, n, d] = checkDistanceShapes(queries, train);
   const q = queries.dataSync() as Float32Array;
   const t = train.dataSync() as Float32Array;
@@ -98,7 +92,7 @@ export function distancesTwoLoops(queries: tf.Tensor2D, train: tf.Tensor2D, metr
  * @returns [M, N]
  */
 export function distancesOneLoop(queries: tf.Tensor2D, train: tf.Tensor2D, metric: Metric = "l2"): DistanceMatrix {
-  checkDistanceMetric(metric);
+  checkOneOf(metric, METRICS, "metric");
   const [m, n, d] = checkDistanceShapes(queries, train);
   const values = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
@@ -127,7 +121,7 @@ export function forEachDistanceChunk(
   onChunk: (firstRow: number, distances: tf.Tensor2D) => void,
   options: ChunkOptions = {},
 ): void {
-  checkDistanceMetric(metric);
+  checkOneOf(metric, METRICS, "metric");
   const [m, n, d] = checkDistanceShapes(queries, train);
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   if (!(maxElements >= 1)) throw new Error(`maxElements must be at least 1, got ${maxElements}`);

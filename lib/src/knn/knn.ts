@@ -13,14 +13,18 @@ import type { Examples } from "../core/types.js";
 import type { Classifier } from "../core/model.js";
 import { nearestNeighbors, type Metric, type NeighborResult } from "./neighbors.js";
 import { progress } from "../core/progress.js";
-import { checkDistanceMetric } from "./distances.js";
-import { accuracy, checkLabelRange, numClassesFromLabels } from "../eval/metrics.js";
-
-/** Throws unless `k` is an integer with 1 ≤ k ≤ n. */
-export function checkKnnK(k: number, n: number): void {
-  if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, got ${k}`);
-  if (k > n) throw new Error(`k=${k} is larger than the ${n} training examples`);
-}
+import { METRICS } from "./search-types.js";
+import { accuracy, numClassesFromLabels } from "../eval/metrics.js";
+import {
+  checkFiniteValues,
+  checkK,
+  checkNumClasses,
+  checkOneOf,
+  checkPositiveInteger,
+  InvalidInputError,
+  toExamples,
+  toFloat32,
+} from "../core/checks.js";
 
 /**
  * Majority vote over the first `k` neighbours of each row (the lists may be wider, so one search
@@ -36,8 +40,9 @@ export function knnVote(
   k: number,
   numClasses: number,
 ): Int32Array {
-  if (!Number.isInteger(k) || k < 1 || k > neighbors.k) {
-    throw new Error(`k must be an integer in 1..${neighbors.k} (the width of the neighbour lists), got ${k}`);
+  checkPositiveInteger(k, "k");
+  if (k > neighbors.k) {
+    throw new InvalidInputError("k", `k=${k} is larger than the ${neighbors.k} neighbours in each list`);
   }
   const counts = new Int32Array(numClasses);
   const nearest = new Float64Array(numClasses);
@@ -67,13 +72,6 @@ export function knnVote(
   return predictions;
 }
 
-/** Throws unless every value is finite; `what` names the data in the message. */
-function checkFinite(values: ArrayLike<number>, what: string): void {
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i]!)) throw new Error(`${what} contains ${values[i]} at position ${i}`);
-  }
-}
-
 export interface KnnOptions {
   /** Neighbours that vote (default 1). */
   k?: number;
@@ -92,7 +90,8 @@ export interface KnnPredictOptions extends KnnOptions {
 }
 
 /** Queries as a [M, D] tensor or a row-major Float32Array of M·D numbers. */
-export type KnnQueries = tf.Tensor2D | Float32Array | Examples;
+/** Query rows [M, D]: a tensor, row-major numbers (Float32Array, Float64Array or number[]), or examples. */
+export type KnnQueries = tf.Tensor2D | Float32Array | Float64Array | number[] | Examples;
 
 /** What `fit` takes besides the examples. */
 export interface KnnFitOptions {
@@ -119,8 +118,8 @@ export class KnnClassifier implements Classifier<KnnFitOptions, KnnClassifier> {
   constructor(options: KnnOptions = {}) {
     this.k = options.k ?? 1;
     this.metric = options.metric ?? "l2";
-    if (!Number.isInteger(this.k) || this.k < 1) throw new Error(`k must be a positive integer, got ${this.k}`);
-    checkDistanceMetric(this.metric);
+    checkPositiveInteger(this.k, "k");
+    checkOneOf(this.metric, METRICS, "metric");
   }
 
   /**
@@ -129,15 +128,10 @@ export class KnnClassifier implements Classifier<KnnFitOptions, KnnClassifier> {
    * @param options.numClasses C; default max label + 1
    */
   async fit(examples: Examples, options: KnnFitOptions = {}): Promise<this> {
-    const numClasses = options.numClasses;
-    const { x, y, n, d } = examples;
-    if (n < 1) throw new Error("cannot train on zero examples");
-    if (x.length !== n * d) throw new Error(`x has ${x.length} numbers, expected N·D = ${n}·${d} = ${n * d}`);
-    checkFinite(x, "training features");
-    if (y.length !== n) throw new Error(`expected ${n} labels (one per example), got ${y.length}`);
-    const classes = numClasses ?? numClassesFromLabels(y);
-    checkLabelRange(y, classes, "training");
-    checkKnnK(this.k, n);
+    if (options.numClasses !== undefined) checkNumClasses(options.numClasses);
+    const { x, y, n, d } = toExamples(examples, "training set", { nonEmpty: true, numClasses: options.numClasses });
+    const classes = options.numClasses ?? numClassesFromLabels(y);
+    checkK(this.k, n);
     this.trainRows?.dispose();
     this.trainRows = tf.tensor2d(x, [n, d]);
     this.labels = Int32Array.from(y);
@@ -171,17 +165,18 @@ export class KnnClassifier implements Classifier<KnnFitOptions, KnnClassifier> {
    */
   async kneighbors(input: KnnQueries, options: KnnPredictOptions = {}): Promise<NeighborResult> {
     const train = this.rows();
-    const queries = input instanceof tf.Tensor || input instanceof Float32Array ? input : input.x;
+    const queries =
+      input instanceof tf.Tensor ? input : toFloat32(typeof input === "object" && input !== null && "x" in input ? input.x : input, "queries");
     const k = options.k ?? this.k;
     const metric = options.metric ?? this.metric;
-    checkKnnK(k, this.size);
+    checkK(k, this.size);
     const [n, d] = train.shape;
     const ownsQueries = queries instanceof Float32Array;
     if (ownsQueries) {
       if (queries.length % d !== 0) {
-        throw new Error(`queries have ${queries.length} numbers, not a multiple of D=${d}`);
+        throw new InvalidInputError("queries", `queries have ${queries.length} numbers, not a multiple of D=${d}`);
       }
-      checkFinite(queries, "query features");
+      checkFiniteValues(queries, "queries", d);
     }
     const queryRows = ownsQueries ? tf.tensor2d(queries, [queries.length / d, d]) : queries;
     try {

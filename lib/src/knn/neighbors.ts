@@ -29,6 +29,9 @@ import { prunedSearch, usePruning } from "./pruned.js";
 import { sliceRows } from "./rows.js";
 
 export type { Metric, NearestNeighborsOptions, NeighborResult, NeighborStrategy } from "./search-types.js";
+export { METRICS, NEIGHBOR_STRATEGIES } from "./search-types.js";
+import { METRICS, NEIGHBOR_STRATEGIES } from "./search-types.js";
+import { checkK, checkOneOf, checkPositiveInteger, describeValue, InvalidInputError } from "../core/checks.js";
 import type { Metric, NearestNeighborsOptions, NeighborResult } from "./search-types.js";
 
 /** Default queries per chunk for L2, chosen by measuring [chunk, 784] × [784, 60000] products. */
@@ -41,37 +44,22 @@ const DEFAULT_L1_CHUNK = 64;
 const SHORTLIST_MARGIN = 8;
 
 function checkInputs(train: tf.Tensor, queries: tf.Tensor, k: number, options: NearestNeighborsOptions): void {
-  if (train.rank !== 2) throw new Error(`nearestNeighbors: train must be [N, D], got shape [${train.shape}]`);
-  if (queries.rank !== 2) throw new Error(`nearestNeighbors: queries must be [M, D], got shape [${queries.shape}]`);
+  const shapeOf = (t: unknown): string => (t instanceof tf.Tensor ? `shape [${t.shape}]` : describeValue(t));
+  if (!(train instanceof tf.Tensor) || train.rank !== 2) throw new InvalidInputError("train", `nearestNeighbors: train must be [N, D], got ${shapeOf(train)}`);
+  if (!(queries instanceof tf.Tensor) || queries.rank !== 2) throw new InvalidInputError("queries", `nearestNeighbors: queries must be [M, D], got ${shapeOf(queries)}`);
   const [n, d] = train.shape as [number, number];
   const dq = queries.shape[1]!;
-  if (d !== dq) {
-    throw new Error(`nearestNeighbors: train has ${d} features per row but queries have ${dq}`);
-  }
-  if (n === 0) throw new Error("nearestNeighbors: train has no rows");
-  if (!Number.isInteger(k) || k < 1 || k > n) {
-    throw new Error(`nearestNeighbors: k must be an integer in 1..${n} (training rows), got ${k}`);
-  }
+  if (d !== dq) throw new InvalidInputError("queries", `nearestNeighbors: train has ${d} features per row but queries have ${dq}`);
+  if (n === 0) throw new InvalidInputError("train", "nearestNeighbors: train has no rows");
+  checkK(k, n);
   const metric = options.metric ?? "l2";
-  if (metric !== "l2" && metric !== "l1") {
-    throw new Error(`nearestNeighbors: unknown metric "${String(metric)}"; use "l2" or "l1"`);
-  }
+  checkOneOf(metric, METRICS, "metric");
   const strategy = options.strategy ?? "auto";
-  if (strategy !== "auto" && strategy !== "dense" && strategy !== "pruned") {
-    throw new Error(`nearestNeighbors: unknown strategy "${String(strategy)}"; use "auto", "dense" or "pruned"`);
-  }
-  if (strategy === "pruned" && metric !== "l2") {
-    throw new Error('nearestNeighbors: strategy "pruned" needs metric "l2"');
-  }
-  const chunk = options.chunkSize;
-  if (chunk !== undefined && (!Number.isInteger(chunk) || chunk < 1)) {
-    throw new Error(`nearestNeighbors: chunkSize must be a positive integer, got ${chunk}`);
-  }
-  if (train.dtype !== "float32" && train.dtype !== "int32") {
-    throw new Error(`nearestNeighbors: train must hold numbers, got dtype ${train.dtype}`);
-  }
-  if (queries.dtype !== "float32" && queries.dtype !== "int32") {
-    throw new Error(`nearestNeighbors: queries must hold numbers, got dtype ${queries.dtype}`);
+  checkOneOf(strategy, NEIGHBOR_STRATEGIES, "strategy");
+  if (strategy === "pruned" && metric !== "l2") throw new InvalidInputError("strategy", 'nearestNeighbors: strategy "pruned" needs metric "l2"');
+  if (options.chunkSize !== undefined) checkPositiveInteger(options.chunkSize, "chunkSize");
+  for (const [name, t] of [["train", train], ["queries", queries]] as const) {
+    if (t.dtype !== "float32" && t.dtype !== "int32") throw new InvalidInputError(name, `nearestNeighbors: ${name} must hold numbers, got dtype ${t.dtype}`);
   }
 }
 
@@ -80,7 +68,7 @@ async function checkFinite(x: tf.Tensor, what: string): Promise<void> {
   const total = tf.tidy(() => tf.sum(tf.cast(x, "float32")));
   const value = (await total.data())[0]!;
   total.dispose();
-  if (!Number.isFinite(value)) throw new Error(`nearestNeighbors: ${what} contains NaN or infinite values`);
+  if (!Number.isFinite(value)) throw new InvalidInputError(what, `nearestNeighbors: ${what} contains NaN or infinite values`);
 }
 
 /**

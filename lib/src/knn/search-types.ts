@@ -4,6 +4,12 @@ import type { NeighborStrategy } from "./strategy.js";
 /** "l2" = Euclidean √Σ(q − r)², "l1" = Manhattan Σ|q − r|. */
 export type Metric = "l2" | "l1";
 
+/** The distances the search supports. */
+export const METRICS: readonly Metric[] = ["l2", "l1"];
+
+/** The L2 search strategies. */
+export const NEIGHBOR_STRATEGIES: readonly NeighborStrategy[] = ["auto", "dense", "pruned"];
+
 /**
  * The k nearest training rows of each query, row-major [M, k], nearest first.
  * Equal distances are ordered by the lower training index first.

@@ -17,22 +17,13 @@
  * unchanged but e^{s} can no longer overflow.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { checkLabels } from "../core/checks.js";
 import { addRegularizerNaive, noRegularizer, regularizerTerms, type Regularizer } from "./regularizers.js";
 
 export type LinearLossKind = "svm" | "softmax";
 
 // ---------------------------------------------------------------------------------------------
 // Shared input checks
-
-/** Throws unless every label is an integer in 0..numClasses-1. */
-export function checkLabels(y: ArrayLike<number>, numClasses: number, what = "labels"): void {
-  for (let i = 0; i < y.length; i++) {
-    const label = y[i]!;
-    if (!Number.isInteger(label) || label < 0 || label >= numClasses) {
-      throw new Error(`${what}[${i}] = ${label} is not a class index in 0..${numClasses - 1}`);
-    }
-  }
-}
 
 /** Labels as an int32 tensor [N], checking their range when given as an array. */
 export function labelTensor(y: tf.Tensor1D | Int32Array, numClasses: number): tf.Tensor1D {

@@ -5,14 +5,12 @@
  */
 
 /** Learning rate at iteration t (t = 0 for the first update). */
+import { checkPositiveInteger, checkPositiveNumber } from "../core/checks.js";
+
 export type LearningRateSchedule = (iteration: number) => number;
 
-function checkRate(lr: number): void {
-  if (!Number.isFinite(lr) || lr <= 0) throw new Error(`learning rate must be a positive number, got ${lr}`);
-}
-function checkTotal(total: number): void {
-  if (!Number.isInteger(total) || total <= 0) throw new Error(`total iterations must be a positive integer, got ${total}`);
-}
+const checkRate = (lr: number): void => checkPositiveNumber(lr, "learning rate");
+const checkTotal = (total: number): void => checkPositiveInteger(total, "total iterations");
 
 /** α(t) = α₀. */
 export function constantSchedule(lr: number): LearningRateSchedule {

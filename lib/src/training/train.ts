@@ -16,8 +16,7 @@ import type { Examples } from "../core/types.js";
 import { createRng } from "../core/random.js";
 import { sgdOptimizer } from "../optim/optimizers.js";
 import { asSchedule } from "../optim/schedules.js";
-import { checkLabels } from "../losses/losses.js";
-import { assertValidExamples } from "../data/preprocess.js";
+import { checkExamples as checkExampleRules } from "../core/checks.js";
 import { modelAccuracy } from "../core/model.js";
 import { createBatchSampler } from "./batches.js";
 import { trainingStep } from "./step.js";
@@ -26,12 +25,7 @@ import { TrainingDivergedError, type EpochRecord, type TrainHistory, type TrainO
 
 /** Shapes and finite values (preprocess.ts), so NaN inputs are named here, not blamed on the learning rate later. */
 function checkExamples(model: TrainableModel, examples: Examples, what: string): void {
-  assertValidExamples(examples, undefined, what);
-  if (examples.n === 0) throw new Error(`${what}: no examples`);
-  if (examples.d !== model.numFeatures) {
-    throw new Error(`${what}: examples have ${examples.d} features but the model expects ${model.numFeatures}`);
-  }
-  checkLabels(examples.y, model.numClasses, what === "training set" ? "training labels" : "validation labels");
+  checkExampleRules(examples, what, { nonEmpty: true, numFeatures: model.numFeatures, numClasses: model.numClasses });
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

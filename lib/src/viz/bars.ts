@@ -1,7 +1,8 @@
 /**
  * Bar charts: values per category, and examples per class.
  */
-import { axisTitle, checkLabels, classColor, titleOf, toNumbers } from "./common.js";
+import { axisTitle, classColor, titleOf, toNumbers } from "./common.js";
+import { checkLabels } from "../core/checks.js";
 import type { BarTrace, Figure, FigureLayout, Trace } from "./figure.js";
 // ---------------------------------------------------------------------------------------------
 // Bar charts

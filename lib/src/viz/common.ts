@@ -14,15 +14,6 @@ export function toNumbers(values: ArrayLike<number>, what: string, allowNonFinit
   return out;
 }
 
-export function checkLabels(labels: ArrayLike<number>, numClasses: number, what: string): void {
-  for (let i = 0; i < labels.length; i++) {
-    const c = labels[i]!;
-    if (!Number.isInteger(c) || c < 0 || c >= numClasses) {
-      throw new Error(`${what}[${i}] = ${c} is not a class label in 0..${numClasses - 1}.`);
-    }
-  }
-}
-
 export function axisTitle(text: string | undefined): { text: string } | undefined {
   return text === undefined ? undefined : { text };
 }

@@ -2,7 +2,8 @@
  * Decision regions on 2-D toy data: a grid over the plane, each point coloured by the class a
  * model predicts there, with the data on top.
  */
-import { axisTitle, checkLabels, classColor, tint, titleOf } from "./common.js";
+import { axisTitle, classColor, tint, titleOf } from "./common.js";
+import { checkLabels } from "../core/checks.js";
 import type { Figure, Trace } from "./figure.js";
 // ---------------------------------------------------------------------------------------------
 // 2-D toy data and decision regions

@@ -6,7 +6,8 @@
  */
 import { sampleWithoutReplacement } from "../core/random.js";
 import type { Examples } from "../core/types.js";
-import { checkLabels, escapeText, hexToRgb, titleOf } from "./common.js";
+import { escapeText, hexToRgb, titleOf } from "./common.js";
+import { checkLabels } from "../core/checks.js";
 import type { Annotation, Figure } from "./figure.js";
 import { rgbToPngDataUri } from "./png.js";
 // ---------------------------------------------------------------------------------------------

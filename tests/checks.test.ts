@@ -1,0 +1,69 @@
+/** The one home of input checks: each rule, its wording, and the conversions from common array types. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  checkExamples,
+  checkFiniteNumber,
+  checkK,
+  checkLabels,
+  checkOneOf,
+  checkPositiveInteger,
+  describeValue,
+  InvalidInputError,
+  toExamples,
+  toFloat32,
+  toInt32Labels,
+} from "../lib/src/core/checks.js";
+import type { Examples } from "../lib/src/core/types.js";
+
+/** n rows of d features; row i is [i*d, i*d+1, ...]; label i % 3. */
+function ramp(n: number, d: number): Examples {
+  return { x: Float32Array.from({ length: n * d }, (_, k) => k), y: Int32Array.from({ length: n }, (_, i) => i % 3), n, d };
+}
+
+const invalid = (pattern: RegExp) => (err: unknown) => err instanceof InvalidInputError && pattern.test(err.message);
+
+test("checkExamples: shapes, NaN named by row and column, label range, feature count, emptiness", () => {
+  const ex = ramp(4, 2);
+  checkExamples(ex, "training set", { numClasses: 3, numFeatures: 2, nonEmpty: true });
+  const nan = { ...ex, x: Float32Array.from(ex.x) };
+  nan.x[5] = NaN;
+  assert.throws(() => checkExamples(nan, "training set"), invalid(/^training set: x has a non-finite value NaN at row 2, column 1$/));
+  assert.throws(() => checkExamples(ex, "training set", { numClasses: 2 }), invalid(/^training set labels\[2\] = 2 is not a class index in 0\.\.1$/));
+  assert.throws(() => checkExamples({ ...ex, n: 5 }), invalid(/x has 8 values, but n\*d = 5\*2 = 10/));
+  assert.throws(() => checkExamples({ ...ex, y: Int32Array.from([0, 1]) }), invalid(/y has 2 labels, but n = 4/));
+  assert.throws(() => checkExamples(ex, "validation set", { numFeatures: 3 }), invalid(/validation set: examples have 2 features but 3 are expected/));
+  assert.throws(() => checkExamples({ x: new Float32Array(0), y: new Int32Array(0), n: 0, d: 2 }, "training set", { nonEmpty: true }), invalid(/training set: no examples/));
+  assert.throws(() => checkExamples(undefined, "training set"), invalid(/training set must be examples \{ x, y, n, d \}, got undefined/));
+  assert.throws(() => checkExamples({ ...ex, x: Float64Array.from(ex.x) }, "training set"), invalid(/x must be a Float32Array, got a Float64Array \(convert with toExamples\)/));
+  assert.throws(() => checkExamples({ ...ex, y: Int32Array.from([0, -1, 0, 0]) }), invalid(/examples labels\[1\] = -1 is not a class index/));
+});
+
+test("toExamples converts number[] and Float64Array once, and passes Float32Array/Int32Array through", () => {
+  const ex = ramp(3, 2);
+  assert.equal(toExamples(ex).x, ex.x, "no copy when the types are right");
+  const fromArrays = toExamples({ x: Array.from(ex.x), y: Array.from(ex.y), d: 2 });
+  assert.ok(fromArrays.x instanceof Float32Array && fromArrays.y instanceof Int32Array);
+  assert.deepEqual(Array.from(fromArrays.x), Array.from(ex.x));
+  assert.equal(fromArrays.n, 3);
+  assert.deepEqual(Array.from(toExamples({ ...ex, x: Float64Array.from(ex.x) }).x), Array.from(ex.x));
+  assert.throws(() => toExamples({ x: ["1", 2], y: [0], d: 2 }), invalid(/examples: x must hold numbers; element 0 is "1"/));
+  assert.throws(() => toExamples({ x: [1, 2], y: [0.5], d: 2 }), invalid(/examples: y\[0\] = 0.5 is not an integer class index/));
+  assert.throws(() => toFloat32("abc", "queries"), invalid(/queries must be a Float32Array, Float64Array or number\[\] \(row-major\), got "abc"/));
+  assert.throws(() => toInt32Labels(undefined, "labels"), invalid(/labels must be an Int32Array or number\[\] of class indices, got undefined/));
+});
+
+test("numbers, enums, k and labels: one wording each", () => {
+  checkPositiveInteger(3, "chunkSize");
+  for (const bad of [0, -5, 2.5, NaN, "3", undefined]) {
+    assert.throws(() => checkPositiveInteger(bad, "chunkSize"), invalid(/^chunkSize must be a positive integer, got /));
+  }
+  assert.throws(() => checkFiniteNumber("0.1", "learningRate"), invalid(/^learningRate must be a finite number, got "0.1"$/));
+  assert.throws(() => checkOneOf("hinge", ["svm", "softmax"], "loss"), invalid(/^loss must be one of "svm", "softmax"; got "hinge"$/));
+  assert.throws(() => checkK(0, 5), invalid(/^k must be a positive integer, got 0$/));
+  assert.throws(() => checkK(7, 6), invalid(/^k=7 is larger than the 6 training examples$/));
+  assert.throws(() => checkLabels([0, 1, 10], 10, "training labels"), invalid(/^training labels\[2\] = 10 is not a class index in 0\.\.9$/));
+  assert.throws(() => checkLabels([0], 0), invalid(/^numClasses must be a positive integer, got 0$/));
+  assert.equal(describeValue(new Float64Array(2)), "a Float64Array");
+  assert.equal(describeValue([1, 2]), "an array of 2");
+});
