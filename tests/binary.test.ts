@@ -105,8 +105,10 @@ test("logistic regression and binary SVM gradients match numerical gradients; sc
       grads,
       loss: (p) => {
         const saved = { w: tf.clone(model.params.w!), b: tf.clone(model.params.b!) };
-        model.params.w!.assign(p.w as tf.Tensor2D);
-        model.params.b!.assign(p.b as tf.Tensor1D);
+        // Only the perturbed parameter is new: assigning a variable to itself frees its data
+        // first (on wasm that ends in endless recursion inside tfjs).
+        if (p.w !== model.params.w) model.params.w!.assign(p.w as tf.Tensor2D);
+        if (p.b !== model.params.b) model.params.b!.assign(p.b as tf.Tensor1D);
         const value = model.lossAndGrads(x, y);
         model.params.w!.assign(saved.w);
         model.params.b!.assign(saved.b);
