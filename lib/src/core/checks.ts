@@ -136,6 +136,14 @@ export function toInt32Labels(values: unknown, what: string): Int32Array {
   throw new InvalidInputError(what, `${what} must be an Int32Array or number[] of class indices, got ${describeValue(values)}`);
 }
 
+/** Throws unless x holds n·d values and y n labels (any array types). */
+export function checkExampleShape(ex: { x: ArrayLike<number>; y: ArrayLike<number>; n: number; d: number }, what: string): void {
+  if (ex.x.length !== ex.n * ex.d) {
+    throw new InvalidInputError(what, `${what}: x has ${ex.x.length} values, but n*d = ${ex.n}*${ex.d} = ${ex.n * ex.d}`);
+  }
+  if (ex.y.length !== ex.n) throw new InvalidInputError(what, `${what}: y has ${ex.y.length} labels, but n = ${ex.n}`);
+}
+
 export interface ExampleRules {
   /** Labels must be < this. */
   numClasses?: number;
@@ -164,10 +172,7 @@ export function checkExamples(examples: unknown, what = "examples", rules: Examp
   if (!(ex.y instanceof Int32Array)) {
     throw new InvalidInputError(what, `${what}: y must be an Int32Array, got ${describeValue(ex.y)} (convert with toExamples)`);
   }
-  if (ex.x.length !== ex.n * ex.d) {
-    throw new InvalidInputError(what, `${what}: x has ${ex.x.length} values, but n*d = ${ex.n}*${ex.d} = ${ex.n * ex.d}`);
-  }
-  if (ex.y.length !== ex.n) throw new InvalidInputError(what, `${what}: y has ${ex.y.length} labels, but n = ${ex.n}`);
+  checkExampleShape(ex, what);
   if (rules.nonEmpty && ex.n === 0) throw new InvalidInputError(what, `${what}: no examples`);
   if (rules.numFeatures !== undefined && ex.d !== rules.numFeatures) {
     throw new InvalidInputError(what, `${what}: examples have ${ex.d} features but ${rules.numFeatures} are expected`);

@@ -11,7 +11,16 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Examples } from "./types.js";
-import { accuracy } from "../eval/metrics.js";
+import { checkExamples, checkPositiveInteger, InvalidInputError } from "./checks.js";
+
+/** Throws when a model's parameters were disposed (a common slip after `model.dispose()` in a notebook). */
+export function checkUsable(model: TrainableModel): void {
+  for (const [name, v] of Object.entries(model.params)) {
+    if (v.isDisposed) {
+      throw new InvalidInputError("model", `the model's parameter ${name} was disposed (model.dispose() was called); create a new model`);
+    }
+  }
+}
 
 /** What `trainModel` needs from a model. */
 export interface TrainableModel {
@@ -32,6 +41,14 @@ export interface TrainableModel {
 
 /** Predicted classes [N] for examples or a tensor [N, D], computed in chunks to bound memory. */
 export function modelPredict(model: TrainableModel, x: Examples | tf.Tensor2D, chunkSize = 5000): Int32Array {
+  checkPositiveInteger(chunkSize, "chunkSize");
+  checkUsable(model);
+  if (x instanceof tf.Tensor) {
+    const total = tf.tidy(() => tf.sum(x).dataSync()[0]!);
+    if (!Number.isFinite(total)) throw new InvalidInputError("x", "x contains NaN or infinite values; predictions on them would be meaningless");
+  } else {
+    checkExamples(x, "examples", { numFeatures: model.numFeatures });
+  }
   const n = x instanceof tf.Tensor ? x.shape[0] : x.n;
   const out = new Int32Array(n);
   for (let start = 0; start < n; start += chunkSize) {
@@ -51,7 +68,10 @@ export function modelPredict(model: TrainableModel, x: Examples | tf.Tensor2D, c
 
 /** Fraction of examples the model classifies correctly. */
 export function modelAccuracy(model: TrainableModel, examples: Examples): number {
-  return accuracy(examples.y, modelPredict(model, examples));
+  const predicted = modelPredict(model, examples);
+  let correct = 0;
+  for (let i = 0; i < predicted.length; i++) if (predicted[i] === examples.y[i]) correct++;
+  return predicted.length === 0 ? 0 : correct / predicted.length;
 }
 
 /** The common surface of every classifier: kNN, linear, binary, networks. */

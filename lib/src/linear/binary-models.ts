@@ -15,6 +15,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Classifier, TrainableModel } from "../core/model.js";
 import type { Examples } from "../core/types.js";
+import { checkExampleShape, checkFiniteValues, InvalidInputError } from "../core/checks.js";
 import type { ArrayBatch } from "../losses/losses.js";
 import { classifierMethods, type TrainableClassifier } from "../training/classifier.js";
 import type { TrainOptions } from "../training/options.js";
@@ -30,14 +31,12 @@ export interface BinaryLinearModel {
 /** Examples with 0/1 labels as plain arrays (an `Examples` fits): x row-major [N, D], y [N]. */
 export type BinaryData = ArrayBatch;
 
+/** Shapes and finite values as for any examples (Float64 allowed), and labels 0/1 only. */
 function checkBinary(data: BinaryData): void {
-  if (data.x.length !== data.n * data.d) throw new Error(`x has ${data.x.length} values, expected ${data.n}×${data.d}`);
-  if (data.y.length !== data.n) throw new Error(`${data.y.length} labels for ${data.n} examples`);
+  checkExampleShape(data, "training set");
+  checkFiniteValues(data.x, "training set", data.d);
   for (let i = 0; i < data.n; i++) {
-    if (data.y[i] !== 0 && data.y[i] !== 1) throw new Error(`binary labels must be 0 or 1; y[${i}] = ${data.y[i]}`);
-  }
-  for (let k = 0; k < data.x.length; k++) {
-    if (!Number.isFinite(data.x[k]!)) throw new Error(`x[${k}] = ${data.x[k]} is not a finite number`);
+    if (data.y[i] !== 0 && data.y[i] !== 1) throw new InvalidInputError("y", `binary labels must be 0 or 1; y[${i}] = ${data.y[i]}`);
   }
 }
 

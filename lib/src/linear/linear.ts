@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { createRng } from "../core/random.js";
 import {
   linearLossVectorized,
+  LINEAR_LOSS_KINDS,
   type ArrayBatch,
   type LinearLossKind,
   type LinearParams,
@@ -18,6 +19,7 @@ import {
 } from "../losses/losses.js";
 import { checkRegularizer, noRegularizer, type Regularizer } from "../losses/regularizers.js";
 import type { TrainableModel } from "../core/model.js";
+import { checkOneOf } from "../core/checks.js";
 import { classifierMethods, type TrainableClassifier } from "../training/classifier.js";
 import type { TrainOptions } from "../training/options.js";
 
@@ -145,6 +147,7 @@ export interface LinearClassifier extends TrainableModel, TrainableClassifier {
 /** Builds a linear classifier with small random weights (seeded) and zero biases. */
 export function createLinearClassifier(options: LinearClassifierOptions): LinearClassifier {
   const { inputDim: d, numClasses: c } = options;
+  checkOneOf(options.loss, LINEAR_LOSS_KINDS, "loss");
   if (!Number.isInteger(d) || d <= 0 || !Number.isInteger(c) || c < 2) {
     throw new Error(`a linear classifier needs inputDim ≥ 1 and numClasses ≥ 2, got ${d} and ${c}`);
   }

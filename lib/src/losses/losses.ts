@@ -17,10 +17,13 @@
  * unchanged but e^{s} can no longer overflow.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { checkLabels } from "../core/checks.js";
+import { checkLabels, checkOneOf } from "../core/checks.js";
 import { addRegularizerNaive, noRegularizer, regularizerTerms, type Regularizer } from "./regularizers.js";
 
 export type LinearLossKind = "svm" | "softmax";
+
+/** The linear losses by name. */
+export const LINEAR_LOSS_KINDS: readonly LinearLossKind[] = ["svm", "softmax"];
 
 // ---------------------------------------------------------------------------------------------
 // Shared input checks
@@ -333,6 +336,7 @@ function finishNaive(
 
 /** Naive loss of either kind. */
 export function linearLossNaive(kind: LinearLossKind, weights: LinearWeightsNaive, batch: ArrayBatch, options: LinearLossOptions = {}): LinearLossNaive {
+  checkOneOf(kind, LINEAR_LOSS_KINDS, "loss");
   return kind === "svm" ? svmLossNaive(weights, batch, options) : softmaxLossNaive(weights, batch, options);
 }
 
@@ -360,6 +364,7 @@ export function linearLossVectorized(
   y: tf.Tensor1D | Int32Array,
   options: LinearLossOptions = {},
 ): LinearLossResult {
+  checkOneOf(kind, LINEAR_LOSS_KINDS, "loss");
   const { W, b } = params;
   if (x.rank !== 2 || W.rank !== 2) throw new Error("X must be [N, D] and W [D, C]");
   if (x.shape[1] !== W.shape[0]) {

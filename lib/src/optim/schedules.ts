@@ -5,7 +5,7 @@
  */
 
 /** Learning rate at iteration t (t = 0 for the first update). */
-import { checkPositiveInteger, checkPositiveNumber } from "../core/checks.js";
+import { checkPositiveInteger, checkPositiveNumber, describeValue, InvalidInputError } from "../core/checks.js";
 
 export type LearningRateSchedule = (iteration: number) => number;
 
@@ -64,5 +64,24 @@ export function warmupSchedule(inner: LearningRateSchedule, warmupIterations: nu
 
 /** A number becomes a constant schedule; a schedule is returned as is. */
 export function asSchedule(lr: number | LearningRateSchedule): LearningRateSchedule {
-  return typeof lr === "number" ? constantSchedule(lr) : lr;
+  if (typeof lr === "function") return lr;
+  if (typeof lr !== "number") {
+    throw new InvalidInputError("learningRate", `learningRate must be a positive number or a schedule (iteration → rate), got ${describeValue(lr)}`);
+  }
+  return constantSchedule(lr);
+}
+
+/**
+ * The rate `schedule` gives for `iteration`, checked: a schedule that returns a negative, zero,
+ * non-finite or non-number rate would silently ascend or corrupt the weights, so it is an error.
+ */
+export function scheduledRate(schedule: LearningRateSchedule, iteration: number): number {
+  const lr: unknown = schedule(iteration);
+  if (typeof lr !== "number" || !Number.isFinite(lr) || lr <= 0) {
+    throw new InvalidInputError(
+      "learningRate",
+      `the learning-rate schedule returned ${describeValue(lr)} at iteration ${iteration}; a learning rate must be a positive finite number`,
+    );
+  }
+  return lr;
 }

@@ -7,6 +7,7 @@
 import type { Classifier, TrainableModel } from "../core/model.js";
 import { modelAccuracy, modelPredict } from "../core/model.js";
 import type { Examples } from "../core/types.js";
+import { InvalidInputError } from "../core/checks.js";
 import type { TrainHistory, TrainOptions } from "./options.js";
 import { trainModel } from "./train.js";
 
@@ -18,7 +19,7 @@ export type TrainableClassifier = Classifier<FitOptions, TrainHistory>;
 /** Rows of `x` ([M, D] row-major) as examples with placeholder labels, for prediction. */
 function asExamples(x: Examples | Float32Array, d: number): Examples {
   if (!(x instanceof Float32Array)) return x;
-  if (x.length % d !== 0) throw new Error(`x has ${x.length} numbers, not a multiple of the ${d} features per example`);
+  if (x.length % d !== 0) throw new InvalidInputError("x", `x has ${x.length} numbers, not a multiple of the ${d} features per example`);
   return { x, y: new Int32Array(x.length / d), n: x.length / d, d };
 }
 

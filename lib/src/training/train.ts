@@ -15,18 +15,33 @@ import type { TrainableModel } from "../core/model.js";
 import type { Examples } from "../core/types.js";
 import { createRng } from "../core/random.js";
 import { sgdOptimizer } from "../optim/optimizers.js";
-import { asSchedule } from "../optim/schedules.js";
-import { checkExamples as checkExampleRules } from "../core/checks.js";
-import { modelAccuracy } from "../core/model.js";
+import { asSchedule, scheduledRate } from "../optim/schedules.js";
+import {
+  checkNonNegativeInteger,
+  checkPositiveInteger,
+  describeValue,
+  InvalidInputError,
+  toExamples,
+} from "../core/checks.js";
+import { checkUsable, modelAccuracy } from "../core/model.js";
 import { createBatchSampler } from "./batches.js";
 import { trainingStep } from "./step.js";
 import { disposeSnapshot, restoreParameters, snapshotParameters, trainAccuracySample, type ParameterSnapshot } from "./evaluate.js";
 import { TrainingDivergedError, type EpochRecord, type TrainHistory, type TrainOptions } from "./options.js";
 
-/** Shapes and finite values (preprocess.ts), so NaN inputs are named here, not blamed on the learning rate later. */
-function checkExamples(model: TrainableModel, examples: Examples, what: string): void {
-  checkExampleRules(examples, what, { nonEmpty: true, numFeatures: model.numFeatures, numClasses: model.numClasses });
+/**
+ * Shapes, finite values and labels, checked once here (so NaN inputs are named by row and column,
+ * not blamed on the learning rate later); x as Float64Array or number[] is converted once.
+ */
+function checkedExamples(model: TrainableModel, examples: Examples, what: string): Examples {
+  return toExamples(examples, what, { nonEmpty: true, numFeatures: model.numFeatures, numClasses: model.numClasses });
 }
+
+/**
+ * A loss this many times its starting value (or 1, whichever is larger) means training diverged
+ * even though it is still finite: a learning rate of 1e30 gives losses near 1e29 long before NaN.
+ */
+const EXPLOSION_FACTOR = 1e3;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -34,13 +49,21 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * Trains `model` on `train` with mini-batch gradient descent and returns the loss history and
  * per-epoch accuracies. Async only so that notebook output appears while it runs.
  */
-export async function trainModel(model: TrainableModel, train: Examples, options: TrainOptions): Promise<TrainHistory> {
-  checkExamples(model, train, "training set");
-  if (options.validation) checkExamples(model, options.validation, "validation set");
-  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 0)) {
-    throw new Error(`batchSize must be a positive integer (or 0 for full batch), got ${options.batchSize}`);
+export async function trainModel(model: TrainableModel, trainInput: Examples, options: TrainOptions): Promise<TrainHistory> {
+  if (typeof model !== "object" || model === null || typeof model.lossAndGrads !== "function") {
+    throw new InvalidInputError("model", `trainModel needs a TrainableModel (params, lossAndGrads, scores), got ${describeValue(model)}`);
   }
-  if (options.keepBest && !options.validation) throw new Error("keepBest needs a validation set to pick the best epoch");
+  checkUsable(model);
+  const train = checkedExamples(model, trainInput, "training set");
+  const validation = options.validation ? checkedExamples(model, options.validation, "validation set") : undefined;
+  if (options.epochs !== undefined) checkPositiveInteger(options.epochs, "epochs");
+  if (options.iterations !== undefined) checkPositiveInteger(options.iterations, "iterations");
+  if (options.printEvery !== undefined) checkNonNegativeInteger(options.printEvery, "printEvery");
+  if (options.trainAccuracySample !== undefined) checkNonNegativeInteger(options.trainAccuracySample, "trainAccuracySample");
+  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 0)) {
+    throw new InvalidInputError("batchSize", `batchSize must be a positive integer (or 0 for full batch), got ${options.batchSize}`);
+  }
+  if (options.keepBest && !validation) throw new Error("keepBest needs a validation set to pick the best epoch");
 
   const seeds = createRng(options.seed ?? 0);
   const batches = createBatchSampler(train, options.batchSize ?? 200, seeds.seed());
@@ -72,7 +95,7 @@ export async function trainModel(model: TrainableModel, train: Examples, options
       meanLoss: epochLossSum / Math.max(1, epochIterations),
     };
     if (trainSample) record.trainAccuracy = modelAccuracy(model, trainSample);
-    if (options.validation) record.validationAccuracy = modelAccuracy(model, options.validation);
+    if (validation) record.validationAccuracy = modelAccuracy(model, validation);
     history.epochs.push(record);
     if (options.keepBest && record.validationAccuracy !== undefined && record.validationAccuracy > (history.best?.validationAccuracy ?? -1)) {
       disposeSnapshot(best);
@@ -90,7 +113,7 @@ export async function trainModel(model: TrainableModel, train: Examples, options
 
   try {
     for (let it = 0; it < total; it++) {
-      const lr = schedule(it);
+      const lr = scheduledRate(schedule, it);
       const batch = batches.next();
       let lossValue: number;
       try {
@@ -103,9 +126,13 @@ export async function trainModel(model: TrainableModel, train: Examples, options
       history.iterations = it + 1;
       const epoch = Math.floor(it / batches.perEpoch) + 1;
 
-      if (!Number.isFinite(lossValue)) {
+      const exploded = Number.isFinite(lossValue) && lossValue > EXPLOSION_FACTOR * Math.max(history.loss[0]!, 1);
+      if (!Number.isFinite(lossValue) || exploded) {
+        const what = exploded
+          ? `the loss exploded from ${history.loss[0]!.toPrecision(3)} to ${lossValue.toPrecision(3)}`
+          : `the loss became ${lossValue}`;
         const message =
-          `Training stopped: the loss became ${lossValue} at iteration ${it + 1} (epoch ${epoch}, learning rate ${lr.toPrecision(3)}). ` +
+          `Training stopped: ${what} at iteration ${it + 1} (epoch ${epoch}, learning rate ${lr.toPrecision(3)}). ` +
           "The usual cause is a learning rate that is too high: the updates overshoot and the weights blow up. " +
           "Try a rate 3-10× smaller (or check the inputs for NaN).";
         history.seconds = seconds();
