@@ -138,10 +138,24 @@ trap 'rm -rf "$work"' EXIT
 say "native backend: building tfjs-node's binding against the tensorflow-cpu wheel (once; about a minute)..."
 spec="tensorflow-cpu${CLASSIFIERS_TF_VERSION:+==$CLASSIFIERS_TF_VERSION}"
 [ -n "${CLASSIFIERS_TF_VERSION:-}" ] || spec="tensorflow-cpu>=2.9,<3"
-if ! "$python" -m pip download --no-deps --only-binary=:all: --retries 1 --timeout 15 \
-    --disable-pip-version-check -q -d "$work/wheel" "$spec" > "$work/pip.log" 2>&1; then
-  build_failed "pip could not fetch $spec from its configured index: $(grep -m1 '^ERROR' "$work/pip.log" || tail -n 1 "$work/pip.log")"
+pip_download() {
+  "$python" -m pip download --no-deps --only-binary=:all: --retries 1 --timeout 15 \
+    --disable-pip-version-check -q -d "$work/wheel" "$@" "$spec" > "$work/pip.log" 2>&1
+}
+fetched=0
+pip_download && fetched=1
+# Only the C library is used, so a wheel built for another Python works as well: when the index
+# has none for this interpreter, ask for the Python versions TensorFlow 2.x ships wheels for.
+if [ $fetched = 0 ] && grep -q -e 'No matching distribution' -e 'Could not find a version' "$work/pip.log"; then
+  first_error=$(grep -m1 '^ERROR' "$work/pip.log")
+  for version in 3.12 3.11 3.10 3.13 3.9; do
+    pip_download --python-version "$version" --platform "manylinux_2_27_$(uname -m)" \
+      --platform "manylinux_2_17_$(uname -m)" --platform "manylinux2014_$(uname -m)" && { fetched=1; break; }
+  done
+  [ $fetched = 1 ] || echo "$first_error" > "$work/pip.log"
 fi
+[ $fetched = 1 ] ||
+  build_failed "pip could not fetch $spec from its configured index: $(grep -m1 '^ERROR' "$work/pip.log" || tail -n 1 "$work/pip.log")"
 wheel=$(ls "$work"/wheel/tensorflow_cpu-*.whl 2>/dev/null | head -n 1)
 [ -n "$wheel" ] || build_failed "pip did not leave a tensorflow_cpu wheel"
 tf_version=$(basename "$wheel" | cut -d- -f2)
