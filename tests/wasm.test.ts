@@ -3,7 +3,7 @@
 // itself (workers must not keep it alive). Each backend runs in its own child process.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { requestedWasmThreads, WASM_THREADS_ENV_VAR } from "../lib/src/runtime/wasm.js";
 
@@ -83,4 +83,18 @@ test("CLASSIFIERS_WASM_THREADS is parsed strictly", () => {
   assert.throws(() => requestedWasmThreads("0"), /CLASSIFIERS_WASM_THREADS=0 is not a thread count/);
   assert.throws(() => requestedWasmThreads("two"), /is not a thread count/);
   assert.throws(() => requestedWasmThreads("1.5"), /is not a thread count/);
+});
+
+test("a bad CLASSIFIERS_WASM_THREADS stops initBackend with the variable named, on every backend", () => {
+  for (const value of ["abc", "0", "-2", "1.5"]) {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e",
+      `import { initBackend } from "./lib/src/runtime/backend.js";
+       try { await initBackend({ log: false }); console.log("loaded"); }
+       catch (err) { console.log(err.name + ": " + err.message); }`], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      env: { ...process.env, [WASM_THREADS_ENV_VAR]: value, CLASSIFIERS_BACKEND: "" },
+      encoding: "utf8",
+    });
+    assert.match(result.stdout, new RegExp(`InvalidInputError: CLASSIFIERS_WASM_THREADS=${value.replace(".", "\\.")} is not a thread count`), result.stderr);
+  }
 });

@@ -15,6 +15,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+import { InvalidInputError } from "../core/checks.js";
+import { requestedWasmThreads } from "./env.js";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
@@ -75,13 +77,36 @@ const defaultLoaders: Record<BackendName, BackendLoader> = {
   },
   async wasm() {
     const { loadWasmBackend } = await import("./wasm.js");
-    return loadWasmBackend();
+    return keepProcessErrorHandling(loadWasmBackend);
   },
   async cpu() {
     await import("@tensorflow/tfjs-backend-cpu");
     return { threads: 1, detail: "plain JavaScript" };
   },
 };
+
+const PROCESS_ERROR_EVENTS = ["uncaughtException", "unhandledRejection"] as const;
+
+/**
+ * Runs `load` and then removes any process-wide error handlers it installed. The Emscripten
+ * runtime inside tfjs-backend-wasm adds `uncaughtException` / `unhandledRejection` handlers that
+ * rethrow, so a single forgotten `await` anywhere would end the process (in a notebook: kill the
+ * kernel) and print the runtime's minified source. Without them, Node (or the kernel) reports the
+ * error its usual way.
+ */
+export async function keepProcessErrorHandling<T>(load: () => Promise<T>): Promise<T> {
+  const listeners = (event: string): Function[] => (process as unknown as NodeJS.EventEmitter).listeners(event);
+  const before = new Map(PROCESS_ERROR_EVENTS.map((event) => [event, new Set(listeners(event))]));
+  try {
+    return await load();
+  } finally {
+    for (const event of PROCESS_ERROR_EVENTS) {
+      for (const listener of listeners(event)) {
+        if (!before.get(event)!.has(listener)) (process as unknown as NodeJS.EventEmitter).removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
+}
 
 let active: BackendInfo | undefined;
 let pending: Promise<BackendInfo> | undefined;
@@ -97,9 +122,7 @@ function parseForced(value: string | undefined): BackendName | undefined {
   if (value === undefined || value === "") return undefined;
   const name = value.trim().toLowerCase();
   if ((BACKEND_NAMES as readonly string[]).includes(name)) return name as BackendName;
-  throw new Error(
-    `${BACKEND_ENV_VAR}=${value} is not a backend; use one of ${BACKEND_NAMES.join(", ")} or unset it.`,
-  );
+  throw new InvalidInputError(BACKEND_ENV_VAR, `${BACKEND_ENV_VAR}=${value} is not a backend; use one of ${BACKEND_NAMES.join(", ")} or unset it.`);
 }
 
 function reasonOf(err: unknown): string {
@@ -128,6 +151,7 @@ export async function chooseBackend(
       const summary = `backend: ${name} (${detail}, ${t})${forced ? ` forced by ${BACKEND_ENV_VAR}` : ""}${why}`;
       return { name, threads, forced: forced !== undefined, skipped, summary, ...(native ? { native } : {}) };
     } catch (err) {
+      if (err instanceof InvalidInputError) throw err; // a setting to fix, not a backend to skip
       if (forced) {
         throw new Error(`${BACKEND_ENV_VAR}=${forced}, but that backend cannot load: ${reasonOf(err)}`);
       }
@@ -146,6 +170,7 @@ export async function chooseBackend(
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const forced = options.backend ?? parseForced(process.env[BACKEND_ENV_VAR]);
+  requestedWasmThreads(); // a bad CLASSIFIERS_WASM_THREADS is an error on every backend, not a silent fallback
   if (active && (!forced || forced === active.name)) return active;
   if (!pending) pending = chooseBackend(forced);
   try {

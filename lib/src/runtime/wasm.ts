@@ -31,8 +31,9 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import { Worker as NodeWorker, type TransferListItem, type WorkerOptions } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
+import { requestedWasmThreads, WASM_THREADS_ENV_VAR } from "./env.js";
 
-export const WASM_THREADS_ENV_VAR = "CLASSIFIERS_WASM_THREADS";
+export { WASM_THREADS_ENV_VAR, requestedWasmThreads } from "./env.js";
 
 /** How long the threaded build may take to start before we give up on it. */
 export const THREADED_INIT_TIMEOUT_MS = 20_000;
@@ -183,16 +184,6 @@ async function withPthreadWorkers<T>(work: () => Promise<T>): Promise<T> {
     if (previous) Object.defineProperty(globalThis, "Worker", previous);
     else delete (globalThis as { Worker?: unknown }).Worker;
   }
-}
-
-/** Threads requested by CLASSIFIERS_WASM_THREADS (default: one per core). */
-export function requestedWasmThreads(value = process.env[WASM_THREADS_ENV_VAR]): number {
-  if (value === undefined || value.trim() === "") return Math.max(1, os.availableParallelism());
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`${WASM_THREADS_ENV_VAR}=${value} is not a thread count; use a positive integer (1 = single thread).`);
-  }
-  return n;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
