@@ -15,12 +15,20 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "build" / "notebooks"
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the project when it is inside it."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def rebuild_library_if_stale() -> None:
@@ -49,59 +57,96 @@ def cell_error_text(cell) -> str:
 
 
 def run_one(path: Path, timeout: int) -> dict:
-    nb = nbformat.read(path, as_version=4)
+    """Executes one notebook. Never raises for a notebook's own problems (invalid JSON, a failing
+    cell, a kernel that dies): those become the result's `failure`, so the next notebook still runs."""
+    started = time.time()
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as err:  # invalid JSON, or not a notebook at all
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return {"name": path.stem, "seconds": 0.0, "cells": 0, "output": None,
+                "failure": {"cell": None, "code_cell": None, "first_line": "",
+                            "detail": f"{path.name} is not a valid notebook ({type(err).__name__}): {first}"}}
     client = NotebookClient(
         nb,
         timeout=timeout,
         kernel_name="tslab",
         resources={"metadata": {"path": str(path.parent)}},
     )
-    started = time.time()
     failure = None
     code_cells = 0
-    with client.setup_kernel():
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            code_cells += 1
-            try:
-                client.execute_cell(cell, index)
-                # tslab sends no execute_input message, so nbclient leaves the count empty.
-                if cell.get("execution_count") is None:
-                    cell.execution_count = code_cells
-            except (CellExecutionError, CellTimeoutError) as err:
+    try:
+        with client.setup_kernel():
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                code_cells += 1
                 source_line = next((l for l in cell.source.splitlines() if l.strip()), "")
-                detail = cell_error_text(cell) or str(err).strip().splitlines()[-1]
-                if isinstance(err, CellTimeoutError):
-                    detail = f"timed out after {timeout} s\n{detail}"
-                failure = {"cell": index, "code_cell": code_cells, "first_line": source_line, "detail": detail}
-                break
+                try:
+                    client.execute_cell(cell, index)
+                    # tslab sends no execute_input message, so nbclient leaves the count empty.
+                    if cell.get("execution_count") is None:
+                        cell.execution_count = code_cells
+                except (CellExecutionError, CellTimeoutError) as err:
+                    detail = cell_error_text(cell) or str(err).strip().splitlines()[-1]
+                    if isinstance(err, CellTimeoutError):
+                        detail = f"timed out after {timeout} s\n{detail}"
+                    failure = {"cell": index, "code_cell": code_cells, "first_line": source_line, "detail": detail}
+                    break
+                except DeadKernelError:
+                    failure = {"cell": index, "code_cell": code_cells, "first_line": source_line,
+                               "detail": "the kernel died while running this cell (did it call process.exit, or crash Node?)"}
+                    break
+    except Exception as err:  # the kernel failed to start or to shut down
+        if failure is None:
+            failure = {"cell": None, "code_cell": None, "first_line": "",
+                       "detail": f"the kernel failed: {type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"}
     seconds = time.time() - started
+    output = write_outputs(nb, path.stem, failed=failure is not None)
+    return {"name": path.stem, "seconds": seconds, "failure": failure, "cells": code_cells, "output": output}
+
+
+def write_outputs(nb, stem: str, failed: bool) -> Path:
+    """Writes the executed notebook and its HTML export. A good run replaces NAME.ipynb/.html
+    (through temporary files, so an interrupted write never leaves half a file); a failed run
+    goes to NAME.failed.ipynb/.html and the last good copy stays."""
     OUT.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, OUT / path.name)
+    target = stem + (".failed" if failed else "")
     html, _ = HTMLExporter().from_notebook_node(nb)
-    (OUT / (path.stem + ".html")).write_text(html, encoding="utf-8")
-    return {"name": path.stem, "seconds": seconds, "failure": failure, "cells": code_cells}
+    for suffix, write in ((".ipynb", lambda p: nbformat.write(nb, p)), (".html", lambda p: p.write_text(html, encoding="utf-8"))):
+        final = OUT / (target + suffix)
+        temporary = final.with_name(final.name + ".tmp")
+        write(temporary)
+        os.replace(temporary, final)
+    if not failed:
+        for suffix in (".ipynb", ".html"):
+            (OUT / (stem + ".failed" + suffix)).unlink(missing_ok=True)
+    return OUT / (target + ".ipynb")
 
 
 def main() -> int:
+    global OUT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="only notebooks whose file name contains one of these")
     parser.add_argument("--smoke", action="store_true", help="small subsets (sets CLASSIFIERS_SMOKE=1)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell (default 1800)")
+    parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="folder of notebooks to run (default notebooks/)")
+    parser.add_argument("--out", type=Path, default=OUT, help="folder for executed copies and HTML (default build/notebooks/)")
     args = parser.parse_args()
+    OUT = args.out.resolve()
     if args.smoke:
         os.environ["CLASSIFIERS_SMOKE"] = "1"
     jupyter_path = str(ROOT / ".jupyter" / "share" / "jupyter")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in [jupyter_path, os.environ.get("JUPYTER_PATH", "")] if p)
 
     rebuild_library_if_stale()
-    paths = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not args.names or any(n in p.name for n in args.names))
+    folder = args.notebooks.resolve()
+    paths = sorted(p for p in folder.glob("*.ipynb") if not args.names or any(n in p.name for n in args.names))
     if not paths:
-        print(f"no notebooks matched {args.names} in {NOTEBOOKS}", file=sys.stderr)
+        print(f"no notebooks matched {args.names} in {folder}", file=sys.stderr)
         return 1
     mode = "smoke (small subsets)" if os.environ.get("CLASSIFIERS_SMOKE") not in (None, "", "0") else "full"
-    print(f"executing {len(paths)} notebook(s), {mode} mode, outputs in {OUT.relative_to(ROOT)}/", flush=True)
+    print(f"executing {len(paths)} notebook(s), {mode} mode, outputs in {display_path(OUT)}/", flush=True)
     results = []
     for path in paths:
         print(f"--- {path.name} ...", flush=True)
@@ -111,9 +156,12 @@ def main() -> int:
         print(f"    {status} in {result['seconds']:.1f} s", flush=True)
         if result["failure"]:
             f = result["failure"]
-            print(f"    error in {path.name}, cell {f['cell']} (code cell #{f['code_cell']}): {f['first_line']}", file=sys.stderr)
+            where = f"cell {f['cell']} (code cell #{f['code_cell']}): {f['first_line']}" if f["cell"] is not None else "before any cell ran"
+            print(f"    error in {path.name}, {where}", file=sys.stderr)
             for line in f["detail"].splitlines():
                 print(f"      {line}", file=sys.stderr)
+            if result["output"] is not None:
+                print(f"    the failed run is in {display_path(result['output'])}; the last good copy, if any, is kept", file=sys.stderr)
 
     print("\nnotebook                          status     seconds")
     for r in results:

@@ -351,3 +351,26 @@ test("l1: rows constant over blocks of features (group bound = distance) still m
   train.dispose();
   queries.dispose();
 });
+
+test("L2 stays exact when the data carry a large common offset (0, 100, 1e3, 1e4), dense and pruned", async () => {
+  const { loadDataset } = await import("../lib/src/data/datasets.js");
+  const ds = await loadDataset("mnist-10k", { nTrain: 2000, nTest: 200, seed: 3 });
+  const { n, d } = ds.train;
+  const m = ds.test.n;
+  for (const offset of [0, 100, 1e3, 1e4]) {
+    const trainValues = Float32Array.from(ds.train.x, (v) => v + offset);
+    const queryValues = Float32Array.from(ds.test.x, (v) => v + offset);
+    const reference = bruteForce(trainValues, queryValues, n, m, d, "l2");
+    const train = tf.tensor2d(trainValues, [n, d]);
+    const queries = tf.tensor2d(queryValues, [m, d]);
+    for (const strategy of ["dense", "pruned"] as const) {
+      const result = await nearestNeighbors(train, queries, 3, { strategy });
+      let wrong = 0;
+      for (let q = 0; q < m; q++) {
+        for (let i = 0; i < 3; i++) if (result.indices[q * 3 + i] !== reference[q]![i]!.index) wrong++;
+      }
+      assert.equal(wrong, 0, `offset ${offset}, ${strategy}: ${wrong} of ${3 * m} neighbours differ from the float64 brute force`);
+    }
+    tf.dispose([train, queries]);
+  }
+});

@@ -180,20 +180,26 @@ export async function nearestNeighbors(
 
   // L2 state: [Rᵀ; −‖r‖²], [D' + 1, N], so that [2q, 1] times it is 2 q·r − ‖r‖²: larger
   // means nearer, and one product per chunk yields the ranking scores with no extra passes.
+  // Both sides are first centred on the training mean μ: ‖q − r‖ is unchanged, but the expansion
+  // then works with small numbers. Without it, data with a large common offset (pixels + 1000)
+  // loses every digit that tells neighbours apart to float32 cancellation in ‖q‖² + ‖r‖² − 2q·r.
   let scoreWeights: tf.Tensor2D | null = null;
+  let mean: tf.Tensor2D | null = null;
   try {
+    mean = tf.tidy(() => tf.mean(reduce(trainF), 0, true) as tf.Tensor2D);
+    const centredT = tf.tidy(() => tf.transpose(tf.sub(reduce(trainF), mean!)) as tf.Tensor2D);
     scoreWeights = tf.tidy(() => {
-      const r = reduce(trainF);
-      const negNorms = tf.reshape(tf.neg(tf.sum(tf.square(r), 1)), [1, n]);
-      return tf.concat([tf.transpose(r), negNorms], 0) as tf.Tensor2D;
+      const negNorms = tf.reshape(tf.neg(tf.sum(tf.square(centredT), 0)), [1, n]);
+      return tf.concat([centredT, negNorms], 0) as tf.Tensor2D;
     });
+    centredT.dispose();
 
     for (let start = 0; start < m; start += chunkSize) {
       const rows = Math.min(chunkSize, m - start);
       const chunk = sliceRows(queriesF, start, rows);
       try {
         const picked = tf.tidy(() => {
-          const scores = tf.matMul(tf.concat([tf.mul(reduce(chunk), 2), tf.ones([rows, 1])], 1), scoreWeights!);
+          const scores = tf.matMul(tf.concat([tf.mul(tf.sub(reduce(chunk), mean!), 2), tf.ones([rows, 1])], 1), scoreWeights!);
           // argMax keeps the first of equal maxima (the lower index), like topk.
           return width === 1 ? tf.argMax(scores, 1) : tf.topk(scores, width).indices;
         });
@@ -207,6 +213,7 @@ export async function nearestNeighbors(
     }
   } finally {
     scoreWeights?.dispose();
+    mean?.dispose();
     keepTensor?.dispose();
     if (trainF !== train) trainF.dispose();
     if (queriesF !== queries) queriesF.dispose();
