@@ -82,6 +82,16 @@ const cases: Case[] = [
   { name: "kNN k larger than the training set", run: () => new KnnClassifier({ k: 50 }).fit(blobs), message: /^k=50 is larger than the 40 training examples$/ },
   { name: "kNN unknown metric", run: () => new KnnClassifier({ metric: "cosine" as "l2" }), message: /^metric must be one of "l2", "l1"; got "cosine"$/ },
   { name: "kNN training on nothing", run: () => new KnnClassifier().fit(undefined as unknown as Examples), message: /training set must be examples \{ x, y, n, d \}, got undefined/ },
+  {
+    name: "kNN with one stray label 10 among digits 0..9 (used to make an 11-class model)",
+    run: async () => {
+      const ds = await loadDataset("mnist-10k", { nTrain: 1000, nTest: 10 });
+      const y = Int32Array.from(ds.train.y);
+      y[3] = 10;
+      return new KnnClassifier().fit({ ...ds.train, y });
+    },
+    message: /training set labels: class 10 appears only once among 1000 examples \(about 91 per class otherwise\): a stray label\? Pass numClasses/,
+  },
   { name: "kNN numClasses smaller than a label", run: () => new KnnClassifier().fit(blobs, { numClasses: 1 }), message: /training set labels\[\d+\] = 1 is not a class index in 0\.\.0/ },
   {
     name: "neighbour search with a bad chunk size",

@@ -1,7 +1,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -317,4 +317,57 @@ test("download path: a checksum mismatch is rejected and nothing is cached", asy
     /tiny-train-images\.gz: sha256 [0-9a-f]{64}, expected 0{64}/,
   );
   assert.equal(existsSync(join(dataDir, "tiny", "tiny-train-images.gz")), false);
+});
+
+test("a damaged file in the cache is checked against its checksum, moved aside and fetched again", async () => {
+  const dataDir = join(tempDir, "tiny-damaged");
+  const { spec, fetch, requested } = tinyRemoteDataset();
+  const first = await loadIdxDatasetFromSpec("tiny", spec, { dataDir, fetch, scale: "raw" });
+  // Truncate the verified download and remove the uncompressed copy, as an interrupted copy would.
+  const gz = join(dataDir, "tiny", "tiny-train-images.gz");
+  writeFileSync(gz, readFileSync(gz).subarray(0, 20));
+  rmSync(join(dataDir, "tiny", "tiny-train-images"));
+  requested.length = 0;
+  const again = await loadIdxDatasetFromSpec("tiny", spec, { dataDir, fetch, scale: "raw" });
+  assert.deepEqual(again.train.x, first.train.x);
+  assert.deepEqual(requested, ["https://mirror.test/tiny-train-images.gz"], "only the damaged file is fetched again");
+  assert.ok(existsSync(`${gz}.damaged`), "the damaged file is kept aside, named so");
+  // A damaged uncompressed copy (ours) is replaced the same way, with no download at all.
+  const raw = join(dataDir, "tiny", "tiny-test-labels");
+  writeFileSync(raw, readFileSync(raw).subarray(0, 5));
+  requested.length = 0;
+  const third = await loadIdxDatasetFromSpec("tiny", spec, { dataDir, fetch, scale: "raw" });
+  assert.deepEqual(third.test.y, first.test.y);
+  assert.deepEqual(requested, []);
+});
+
+test("a damaged mnist-10k cache is rebuilt from the mnist package, and bad timeouts are named", async () => {
+  const dataDir = join(tempDir, "mnist10k-damaged");
+  const first = await loadDataset("mnist-10k", { dataDir, nTrain: 50, nTest: 10 });
+  const images = join(dataDir, "mnist-10k", "images-idx3-ubyte");
+  writeFileSync(images, readFileSync(images).subarray(0, 1000));
+  const again = await loadDataset("mnist-10k", { dataDir, nTrain: 50, nTest: 10 });
+  assert.deepEqual(again.train.x, first.train.x);
+  assert.ok(readFileSync(images).length > 7_000_000, "the cache was rewritten whole");
+  await assert.rejects(loadDataset("mnist", { dataDir, timeoutMs: "abc" as unknown as number }), /^InvalidInputError: timeoutMs must be a positive number, got "abc"$/);
+});
+
+test("a mirror that never answers is named while we wait, then the next mirror is tried", async () => {
+  const { spec, fetch } = tinyRemoteDataset();
+  const silent: DatasetFetch = (url, init) =>
+    url.startsWith("https://silent.test/")
+      ? new Promise((_, reject) => init.signal.addEventListener("abort", () => reject(init.signal.reason)))
+      : fetch(url, init);
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (line: string) => lines.push(line);
+  try {
+    const ds = await loadIdxDatasetFromSpec("tiny", { ...spec, mirrors: ["https://silent.test/", "https://mirror.test/"] }, {
+      dataDir: join(tempDir, "tiny-silent"), fetch: silent, timeoutMs: 300, scale: "raw",
+    });
+    assert.equal(ds.train.n, 6);
+  } finally {
+    console.log = log;
+  }
+  assert.ok(lines.some((l) => l === "tiny: still waiting for https://silent.test/tiny-train-images.gz (gives up after 0.3 s)"), lines.join("\n"));
 });

@@ -91,6 +91,31 @@ export function checkLabels(labels: ArrayLike<number>, numClasses: number, what 
 }
 
 /**
+ * The class count C implied by labels 0..C−1 (the largest label + 1), for callers that were not
+ * told C. A largest label that is almost absent (once, or at most 1% of an average class, with 50+
+ * examples per class) is far more likely a stray value (a 10 among digits 0..9) than a class,
+ * and would silently add a class: that is an error asking for `numClasses`.
+ */
+export function inferNumClasses(labels: ArrayLike<number>, what = "labels"): number {
+  let top = -1;
+  for (let i = 0; i < labels.length; i++) top = Math.max(top, labels[i]!);
+  const c = top + 1;
+  if (c < 2) return Math.max(c, 1);
+  let topCount = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] === top) topCount++;
+  const perClass = labels.length / c;
+  if (perClass >= 50 && topCount <= Math.max(1, 0.01 * perClass)) {
+    throw new InvalidInputError(
+      what,
+      `${what}: class ${top} appears only ${topCount === 1 ? "once" : `${topCount} times`} among ${labels.length} examples ` +
+        `(about ${Math.round(perClass)} per class otherwise): a stray label? Pass numClasses to say how many classes there are ` +
+        `(numClasses: ${top} then names the row; numClasses: ${c} keeps class ${top}).`,
+    );
+  }
+  return c;
+}
+
+/**
  * Throws unless every value is finite. With `d` (values per row) the position is given as row and
  * column: `training set: x has a non-finite value NaN at row 4, column 1`.
  */

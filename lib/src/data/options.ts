@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Dataset } from "../core/types.js";
-import { checkNonNegativeInteger } from "../core/checks.js";
+import { checkNonNegativeInteger, checkPositiveNumber } from "../core/checks.js";
 
 export type DatasetName = "mnist-10k" | "fashion-mnist" | "mnist";
 export const DATASET_NAMES: readonly DatasetName[] = ["mnist-10k", "fashion-mnist", "mnist"];
@@ -106,6 +106,7 @@ export function resolveOptions(options: LoadDatasetOptions): ResolvedOptions {
   for (const name of ["nTrain", "nTest", "validation"] as const) {
     if (options[name] !== undefined) checkNonNegativeInteger(options[name], name);
   }
+  if (options.timeoutMs !== undefined) checkPositiveNumber(options.timeoutMs, "timeoutMs");
   const scale = options.scale ?? "unit";
   if (scale !== "unit" && scale !== "raw") throw new Error(`scale must be "unit" or "raw", got "${String(scale)}"`);
   const dataDir = options.dataDir ? resolve(options.dataDir) : defaultDataDir();

@@ -9,10 +9,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Examples } from "../core/types.js";
 import { nearestNeighbors, type Metric } from "./neighbors.js";
 import { knnVote } from "./knn.js";
-import { accuracy, numClassesFromLabels } from "../eval/metrics.js";
+import { accuracy } from "../eval/metrics.js";
 import { permutation } from "../core/random.js";
 import { selectExamples } from "../data/preprocess.js";
-import { checkExamples, checkOneOf } from "../core/checks.js";
+import { checkExamples, checkOneOf, inferNumClasses } from "../core/checks.js";
 import { METRICS } from "./search-types.js";
 import { progress } from "../core/progress.js";
 
@@ -104,7 +104,7 @@ export async function crossValidateKnn(
   if (metrics.length === 0) throw new Error("metrics is empty: give at least one of \"l1\", \"l2\"");
   for (const metric of metrics) checkOneOf(metric, METRICS, "metric");
   for (const k of ks) if (!Number.isInteger(k) || k < 1) throw new Error(`every k must be a positive integer, got ${k}`);
-  const numClasses = options.numClasses ?? numClassesFromLabels(examples.y);
+  const numClasses = options.numClasses ?? inferNumClasses(examples.y, "crossValidateKnn labels");
   checkExamples(examples, "crossValidateKnn", { numClasses });
 
   const folds = kFoldSplit(examples.n, foldCount, seed);

@@ -14,13 +14,14 @@ import type { Classifier } from "../core/model.js";
 import { nearestNeighbors, type Metric, type NeighborResult } from "./neighbors.js";
 import { progress } from "../core/progress.js";
 import { METRICS } from "./search-types.js";
-import { accuracy, numClassesFromLabels } from "../eval/metrics.js";
+import { accuracy } from "../eval/metrics.js";
 import {
   checkFiniteValues,
   checkK,
   checkNumClasses,
   checkOneOf,
   checkPositiveInteger,
+  inferNumClasses,
   InvalidInputError,
   toExamples,
   toFloat32,
@@ -130,7 +131,7 @@ export class KnnClassifier implements Classifier<KnnFitOptions, KnnClassifier> {
   async fit(examples: Examples, options: KnnFitOptions = {}): Promise<this> {
     if (options.numClasses !== undefined) checkNumClasses(options.numClasses);
     const { x, y, n, d } = toExamples(examples, "training set", { nonEmpty: true, numClasses: options.numClasses });
-    const classes = options.numClasses ?? numClassesFromLabels(y);
+    const classes = options.numClasses ?? inferNumClasses(y, "training set labels");
     checkK(this.k, n);
     this.trainRows?.dispose();
     this.trainRows = tf.tensor2d(x, [n, d]);
