@@ -11,6 +11,7 @@
  *   linear/    linear classifiers (multiclass and binary)
  *   optim/     optimisers, learning-rate schedules, gradient checking, search strategies
  *   training/  the mini-batch training loop
+ *   tune/      hyperparameter search: spaces, grid/random search, studies that resume
  *   eval/      accuracy, confusion matrix, per-class metrics
  *   viz/       Plotly figure builders
  *   notebook/  inline display, tables, notebook settings
@@ -23,6 +24,7 @@ export * from "./losses/index.js";
 export * from "./linear/index.js";
 export * from "./optim/index.js";
 export * from "./training/index.js";
+export * from "./tune/index.js";
 export * from "./eval/index.js";
 export * from "./viz/index.js";
 export * from "./notebook/index.js";

@@ -4,7 +4,7 @@
  *
  * Rows are gathered on the JavaScript side into reused buffers and uploaded as a new tensor:
  * on the wasm backend that costs ~1 ms for 500×784, where tf.gather or tf.slice from a resident
- * [N, D] tensor took 25–95 ms (see shared PERF-FACTS). Full-batch training uploads the data once.
+ * [N, D] tensor took 25–95 ms (measured on 2 wasm threads). Full-batch training uploads the data once.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createRng, permutation } from "../core/random.js";

@@ -1,0 +1,66 @@
+/**
+ * Ready-made objectives: train a model for one configuration and measure it on the validation
+ * set. A diverging run is a "diverged" trial, not an error that stops the study.
+ */
+import type { Examples } from "../core/types.js";
+import { createLinearClassifier } from "../linear/linear.js";
+import type { LinearLossKind } from "../losses/losses.js";
+import { l2Regularizer } from "../losses/regularizers.js";
+import { TrainingDivergedError } from "../training/options.js";
+import type { Config } from "./space.js";
+import type { Objective, TrialOutcome } from "./study.js";
+
+export interface LinearObjectiveOptions {
+  train: Examples;
+  validation: Examples;
+  numClasses: number;
+  /** Used when the configuration has no `loss` (default "svm"). */
+  loss?: LinearLossKind;
+  /** Used when the configuration has no `epochs` / `batchSize` (defaults 5 and 200). */
+  epochs?: number;
+  batchSize?: number;
+  seed?: number;
+}
+
+const num = (config: Config, name: string, fallback?: number): number => {
+  const v = config[name] ?? fallback;
+  if (typeof v !== "number") throw new Error(`the configuration needs a number "${name}", got ${JSON.stringify(v)}`);
+  return v;
+};
+
+/**
+ * Trains a linear classifier per configuration: `learningRate`, `reg` (L2 strength) and
+ * optionally `loss`, `epochs`, `batchSize`.
+ */
+export function linearObjective(options: LinearObjectiveOptions): Objective {
+  return async (config): Promise<TrialOutcome> => {
+    const loss = (config.loss as LinearLossKind | undefined) ?? options.loss ?? "svm";
+    const model = createLinearClassifier({
+      inputDim: options.train.d,
+      numClasses: options.numClasses,
+      loss,
+      reg: l2Regularizer(num(config, "reg", 0)),
+      seed: options.seed ?? 1,
+    });
+    try {
+      const history = await model.fit(options.train, {
+        learningRate: num(config, "learningRate"),
+        epochs: num(config, "epochs", options.epochs ?? 5),
+        batchSize: num(config, "batchSize", options.batchSize ?? 200),
+        validation: options.validation,
+        seed: options.seed ?? 1,
+        printEvery: 0,
+        trainAccuracySample: 0,
+        onDiverge: "stop",
+      });
+      const last = history.epochs.at(-1);
+      if (history.diverged) return { status: "diverged", validationAccuracy: null, finalLoss: null, lossCurve: history.loss, error: history.diverged.message };
+      return { status: "ok", validationAccuracy: last?.validationAccuracy ?? null, finalLoss: last?.meanLoss ?? null, lossCurve: history.loss };
+    } catch (err) {
+      if (err instanceof TrainingDivergedError) return { status: "diverged", validationAccuracy: null, finalLoss: null, lossCurve: err.history.loss, error: err.message };
+      throw err;
+    } finally {
+      model.dispose();
+    }
+  };
+}

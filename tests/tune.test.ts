@@ -1,0 +1,134 @@
+/** Hyperparameter search: spaces, grid and random configurations, studies that survive SIGKILL, best by validation. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  bestTrial,
+  choice,
+  fixed,
+  gridConfigs,
+  intRange,
+  logUniform,
+  openJsonlStore,
+  randomConfigs,
+  runStudy,
+  uniform,
+  type TrialOutcome,
+} from "../lib/src/tune/index.js";
+import { InvalidInputError } from "../lib/src/core/checks.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const ok = (validationAccuracy: number): TrialOutcome => ({ status: "ok", validationAccuracy, finalLoss: 1 - validationAccuracy, lossCurve: [1, 0.5] });
+
+test("random configurations stay in range, are reproducible by seed, and log-uniform draws spread over decades", () => {
+  const space = { lr: logUniform(1e-4, 1), reg: uniform(0, 0.5), hidden: intRange(10, 20), opt: choice("sgd", "adam"), batch: fixed(64) };
+  const a = randomConfigs(space, 2000, 7);
+  assert.deepEqual(a, randomConfigs(space, 2000, 7));
+  assert.notDeepEqual(a.slice(0, 5), randomConfigs(space, 5, 8));
+  const decades = [0, 0, 0, 0];
+  for (const c of a) {
+    const lr = c.lr as number;
+    assert.ok(lr >= 1e-4 && lr <= 1, `lr ${lr}`);
+    assert.ok((c.reg as number) >= 0 && (c.reg as number) <= 0.5);
+    assert.ok(Number.isInteger(c.hidden) && (c.hidden as number) >= 10 && (c.hidden as number) <= 20);
+    assert.ok(c.opt === "sgd" || c.opt === "adam");
+    assert.equal(c.batch, 64);
+    decades[Math.min(3, Math.floor(Math.log10(lr) + 4))]!++;
+  }
+  // Each decade 1e-4..1e-3, ..., 1e-1..1 gets about a quarter (uniform on the log scale).
+  for (const count of decades) assert.ok(count > 400 && count < 600, `per-decade counts ${decades}`);
+  const hiddenSeen = new Set(a.map((c) => c.hidden));
+  assert.equal(hiddenSeen.size, 11, "both ends of an integer range are drawn");
+});
+
+test("a grid enumerates every combination, log axes evenly spaced in the exponent", () => {
+  const grid = gridConfigs({ lr: logUniform(1e-3, 1e-1), reg: choice(0, 1e-3), loss: fixed("svm") }, 3);
+  assert.equal(grid.length, 6);
+  assert.equal(new Set(grid.map((c) => JSON.stringify(c))).size, 6);
+  const lrs = [...new Set(grid.map((c) => c.lr as number))];
+  assert.deepEqual(lrs.map((v) => Math.round(Math.log10(v) * 1e9) / 1e9), [-3, -2, -1]);
+  assert.deepEqual(grid[0], { lr: grid[0]!.lr, reg: 0, loss: "svm" });
+  assert.equal(gridConfigs({ h: intRange(1, 2) }, 5).length, 2, "an integer axis never repeats values");
+});
+
+test("bad spaces fail before any trial runs, naming the hyperparameter", async () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ lr: logUniform(0, 1) }, /hyperparameter lr: a log scale needs a positive range, got 0\.\.1/],
+    [{ reg: uniform(1, 0) }, /hyperparameter reg: empty range 1\.\.0/],
+    [{ opt: choice() }, /hyperparameter opt: choice needs at least one value/],
+    [{ x: { kind: "gauss" } }, /hyperparameter x: unknown kind "gauss"/],
+    [{}, /a search space needs at least one hyperparameter/],
+  ];
+  for (const [space, message] of cases) {
+    assert.throws(() => gridConfigs(space as never), (err: unknown) => err instanceof InvalidInputError && message.test(err.message));
+    assert.throws(() => randomConfigs(space as never, 3), message);
+  }
+  await assert.rejects(runStudy({ configs: [], objective: async () => ok(1) }), /a study needs at least one configuration/);
+});
+
+test("the best trial is chosen by validation accuracy; failed and diverged trials never win", async () => {
+  const accuracies = [0.5, 0.9, 0.7];
+  const result = await runStudy({
+    configs: [{ i: 0 }, { i: 1 }, { i: 2 }, { i: 3 }, { i: 4 }],
+    objective: async (c) => {
+      const i = c.i as number;
+      if (i === 3) return { status: "diverged", validationAccuracy: null, finalLoss: null, lossCurve: [] };
+      if (i === 4) throw new Error("boom");
+      return ok(accuracies[i]!);
+    },
+    log: () => {},
+  });
+  assert.equal(result.best?.id, 1);
+  assert.deepEqual(result.trials.map((t) => t.status), ["ok", "ok", "ok", "diverged", "failed"]);
+  assert.equal(result.trials[4]!.error, "boom");
+  assert.equal(bestTrial([]), undefined);
+});
+
+test("a study killed with SIGKILL resumes: finished trials are kept and not run again; a partial last line is reported", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "classifiers-study-"));
+  try {
+    const script = `
+      import { runStudy, openJsonlStore } from "./lib/src/tune/index.js";
+      const configs = Array.from({ length: 6 }, (_, i) => ({ i }));
+      await runStudy({ configs, store: openJsonlStore(${JSON.stringify(dir)}), log: () => {},
+        objective: async (c) => { await new Promise((r) => setTimeout(r, 300)); return { status: "ok", validationAccuracy: c.i / 10, finalLoss: 1, lossCurve: [] }; } });
+    `;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root, stdio: "ignore" });
+    const file = join(dir, "trials.jsonl");
+    const lines = () => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean).length : 0);
+    const deadline = Date.now() + 60_000;
+    while (lines() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    const finished = lines();
+    assert.ok(finished >= 2 && finished < 6, `killed after ${finished} trials`);
+    appendFileSync(file, '{"id": 99, "config": {"i"'); // the process died mid-write
+
+    const ran: number[] = [];
+    const logged: string[] = [];
+    const result = await runStudy({
+      configs: Array.from({ length: 6 }, (_, i) => ({ i })),
+      store: openJsonlStore(dir, (line) => logged.push(line)),
+      objective: async (c) => {
+        ran.push(c.i as number);
+        return ok((c.i as number) / 10);
+      },
+      log: (line) => logged.push(line),
+    });
+    assert.deepEqual(ran, Array.from({ length: 6 - finished }, (_, k) => finished + k), "only unfinished trials run");
+    assert.equal(result.resumed, finished);
+    assert.equal(result.best?.id, 5);
+    assert.ok(logged.some((l) => /line \d+ is a partial record .* ignoring it/.test(l)), logged.join("\n"));
+    assert.equal(readFileSync(file, "utf8").split("\n").filter(Boolean).length, 6, "the partial line is gone, every trial recorded once");
+    await assert.rejects(
+      runStudy({ configs: [{ i: 100 }], store: openJsonlStore(dir), objective: async () => ok(1), log: () => {} }),
+      /holds trial 0 with another configuration/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
