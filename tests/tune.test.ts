@@ -132,3 +132,27 @@ test("a study killed with SIGKILL resumes: finished trials are kept and not run 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("study figures: accuracy-coloured trials on log axes, parallel coordinates, best loss curves, grid vs random coverage", async () => {
+  const { trialScatterPlot, parallelCoordinatesPlot, bestTrialsLossPlot, searchCoveragePlot } = await import("../lib/src/viz/tune.js");
+  const result = await runStudy({
+    configs: [{ lr: 0.01, reg: 1e-3, opt: "sgd" }, { lr: 0.1, reg: 1e-2, opt: "adam" }, { lr: 10, reg: 1e-1, opt: "sgd" }],
+    objective: async (c) => (c.lr === 10 ? { status: "diverged", validationAccuracy: null, finalLoss: null, lossCurve: [] } : ok(c.lr === 0.1 ? 0.9 : 0.8)),
+    log: () => {},
+  });
+  const scatter = trialScatterPlot(result.trials, "lr", "reg");
+  assert.deepEqual(scatter.data[0]!.x, [0.01, 0.1]);
+  assert.deepEqual((scatter.data[0] as { marker: { color: number[] } }).marker.color, [0.8, 0.9]);
+  assert.deepEqual(scatter.data[1]!.x, [10], "the diverged trial is drawn apart");
+  assert.equal(scatter.layout.xaxis?.type, "log");
+  const parallel = parallelCoordinatesPlot(result.trials, ["lr", "opt"], { log: ["lr"] });
+  const dims = (parallel.data[0] as { dimensions: { label: string; values: number[]; ticktext?: string[] }[] }).dimensions;
+  assert.deepEqual(dims.map((d) => d.label), ["log10 lr", "opt", "validation accuracy"]);
+  assert.deepEqual(dims[0]!.values, [-2, -1]);
+  assert.deepEqual(dims[1]!.ticktext, ["sgd", "adam"]);
+  const curves = bestTrialsLossPlot(result.trials, 1);
+  assert.match(JSON.stringify(curves.data), /90\.0%: lr=0\.10, reg=0\.010, opt=adam/);
+  const grid = gridConfigs({ x: uniform(0, 1), y: uniform(0, 1) }, 3);
+  assert.match(searchCoveragePlot(grid, "x", "y", "grid").layout.title!.text, /3 distinct values of x/);
+  assert.match(searchCoveragePlot(randomConfigs({ x: uniform(0, 1), y: uniform(0, 1) }, 9, 1), "x", "y", "random").layout.title!.text, /9 distinct values of x/);
+});

@@ -73,7 +73,8 @@ function axisValues(p: ParamSpace, points: number): ParamValue[] {
       return Array.from({ length: points }, (_, i) => (points === 1 ? p.low : p.low + (i * (p.high - p.low)) / (points - 1)));
     case "logUniform": {
       const [a, b] = [Math.log10(p.low), Math.log10(p.high)];
-      return Array.from({ length: points }, (_, i) => 10 ** (points === 1 ? a : a + (i * (b - a)) / (points - 1)));
+      // Rounded to 12 significant digits, so 10^-4 is 0.0001, not 0.00009999999999999999.
+      return Array.from({ length: points }, (_, i) => Number((10 ** (points === 1 ? a : a + (i * (b - a)) / (points - 1))).toPrecision(12)));
     }
   }
 }

@@ -39,6 +39,13 @@ export interface StudyResult {
   resumed: number;
 }
 
+/** "learningRate=0.0316, reg=1e-05, loss=svm": numbers to 3 significant digits. */
+export function describeConfig(config: Config): string {
+  return Object.entries(config)
+    .map(([k, v]) => `${k}=${typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(3)) : v}`)
+    .join(", ");
+}
+
 const sameConfig = (a: Config, b: Config): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** At most `points` evenly spaced values of a curve, ends included (keeps stored curves small). */
@@ -79,7 +86,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
       record = { id, config, ...outcome, lossCurve: thinCurve(outcome.lossCurve), seconds: (performance.now() - start) / 1000 };
       store.append(record);
       const accuracy = record.validationAccuracy === null ? record.status : `validation ${record.validationAccuracy.toFixed(4)}`;
-      log(`trial ${id + 1}/${configs.length} ${JSON.stringify(config)}: ${accuracy} (${record.seconds.toFixed(1)} s)`);
+      log(`trial ${id + 1}/${configs.length} ${describeConfig(config)}: ${accuracy} (${record.seconds.toFixed(1)} s)`);
     }
     trials.push(record);
     options.onTrial?.(record, id + 1, configs.length);

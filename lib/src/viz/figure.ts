@@ -18,7 +18,7 @@ export interface ScatterTrace {
   name?: string;
   mode?: "lines" | "markers" | "lines+markers" | "text" | "markers+text";
   line?: { color?: string; width?: number; dash?: "solid" | "dot" | "dash" | "dashdot" };
-  marker?: { color?: string | number[]; size?: number; symbol?: string; line?: { color?: string; width?: number } };
+  marker?: { color?: string | number[]; size?: number; symbol?: string; line?: { color?: string; width?: number }; colorscale?: ColorScale; showscale?: boolean; colorbar?: Record<string, unknown> };
   error_y?: { type: "data"; array: number[]; visible: boolean; thickness?: number; width?: number; color?: string };
   opacity?: number;
   showlegend?: boolean;
@@ -71,7 +71,15 @@ export interface BarTrace {
   [attribute: string]: unknown;
 }
 
-export type Trace = ScatterTrace | HeatmapTrace | ImageTrace | BarTrace;
+/** Parallel coordinates: one vertical axis per dimension, one line per record. */
+export interface ParcoordsTrace {
+  type: "parcoords";
+  dimensions: { label: string; values: number[]; range?: [number, number]; tickvals?: number[]; ticktext?: string[] }[];
+  line?: { color?: number[] | string; colorscale?: ColorScale; showscale?: boolean; cmin?: number; cmax?: number; colorbar?: Record<string, unknown> };
+  [attribute: string]: unknown;
+}
+
+export type Trace = ScatterTrace | HeatmapTrace | ImageTrace | BarTrace | ParcoordsTrace;
 
 export interface AxisLayout {
   title?: { text: string };

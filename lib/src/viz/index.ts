@@ -7,3 +7,4 @@ export * from "./images.js";
 export * from "./png.js";
 export * from "./bars.js";
 export * from "./decision.js";
+export * from "./tune.js";
