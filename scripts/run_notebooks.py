@@ -136,6 +136,8 @@ def main() -> int:
     OUT = args.out.resolve()
     if args.smoke:
         os.environ["CLASSIFIERS_SMOKE"] = "1"
+    # Headless runs print progress as plain lines (the live notebook display is for people).
+    os.environ.setdefault("CLASSIFIERS_LIVE", "0")
     jupyter_path = str(ROOT / ".jupyter" / "share" / "jupyter")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in [jupyter_path, os.environ.get("JUPYTER_PATH", "")] if p)
 

@@ -87,3 +87,42 @@ test("in a script, an unhandled rejection after initBackend on wasm ends with No
   assert.match(run.stderr, /Error: forgotten await/);
   assert.doesNotMatch(run.stderr, /GROWABLE_HEAP|wasmMemory/, "no minified runtime source");
 });
+
+const OUTPUTS_RUNNER = `
+import json, sys, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=120, kernel_name="tslab").execute()
+print(json.dumps([[{"type": o.get("output_type"), "text": "".join(o.get("text", "")), "html": o.get("data", {}).get("text/html", "")} for o in c.get("outputs", [])] for c in nb.cells]))
+`;
+
+test("training in a kernel shows one live output updated in place; with CLASSIFIERS_LIVE=0, plain lines", { skip: kernelMissing, timeout: 180_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "classifiers-live-"));
+  try {
+    const path = join(dir, "live.ipynb");
+    writeFileSync(path, notebook([
+      'import { initBackend, createLinearClassifier, toyBlobs, trainModel } from "classifiers";\nawait initBackend({ log: false });',
+      'const data = toyBlobs({ n: 200, seed: 1 });\nconst model = createLinearClassifier({ inputDim: 2, numClasses: 2, loss: "softmax", seed: 1 });\nawait trainModel(model, data, { learningRate: 0.1, batchSize: 20, iterations: 400, printEvery: 50 });',
+    ]));
+    const run = (live: string | undefined) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, CLASSIFIERS_BACKEND: "cpu", JUPYTER_PATH: join(root, ".jupyter", "share", "jupyter") };
+      delete env.CLASSIFIERS_LIVE;
+      if (live !== undefined) env.CLASSIFIERS_LIVE = live;
+      const result = spawnSync(readFileSync(pythonFile, "utf8").trim(), ["-c", OUTPUTS_RUNNER, path], { cwd: root, encoding: "utf8", env, timeout: 170_000 });
+      assert.equal(result.status, 0, result.stderr);
+      return (JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { type: string; text: string; html: string }[][])[1]!;
+    };
+    const liveOutputs = run(undefined);
+    const displays = liveOutputs.filter((o) => o.type === "display_data");
+    assert.equal(displays.length, 1, `one display output, got ${JSON.stringify(liveOutputs.map((o) => o.type))}`);
+    assert.match(displays[0]!.html, /classifiers-progress/);
+    assert.match(displays[0]!.html, /400\/400 · epoch 40 · loss \S+ · .* done in/, "the output holds the final state");
+    assert.match(displays[0]!.html, /<polyline/);
+    assert.ok(!liveOutputs.some((o) => /iteration \d+\/400/.test(o.text)), "no plain lines beside the live output");
+    const plain = run("0");
+    assert.equal(plain.filter((o) => o.type === "display_data").length, 0);
+    assert.match(plain.map((o) => o.text).join(""), /iteration 50\/400: loss \S+ \(mean of last 50\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

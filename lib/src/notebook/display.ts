@@ -229,6 +229,28 @@ export function showMimeBundle(bundle: MimeBundle): boolean {
   return false;
 }
 
+/** One output in the notebook that can be replaced in place (Jupyter's update_display_data). */
+export interface DisplayHandle {
+  /** Shows `bundle`: the first call adds the output, later calls replace it. */
+  update(bundle: MimeBundle): void;
+}
+
+/** A display that updates in place, or undefined outside a tslab kernel cell. */
+export function newDisplayHandle(): DisplayHandle | undefined {
+  if (!kernelWriter()) return undefined;
+  const id = randomUUID();
+  let shown = false;
+  return {
+    update(bundle) {
+      // Looked up on every call: tslab swaps its writer per cell execution.
+      const write = kernelWriter();
+      if (!write) return;
+      write({ data: bundle.data, metadata: bundle.metadata, transient: { display_id: id } }, shown);
+      shown = true;
+    },
+  };
+}
+
 const PLOTLY_SENT = Symbol.for("classifiers.display.plotlyEmbedded");
 type SessionFlags = { [PLOTLY_SENT]?: boolean };
 

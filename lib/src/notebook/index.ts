@@ -2,3 +2,4 @@
 export * from "./display.js";
 export * from "./settings.js";
 export * from "./tables.js";
+export * from "./live.js";

@@ -23,6 +23,11 @@ export interface TrainOptions {
   printEvery?: number;
   /** Where lines go (default console.log). */
   log?: (line: string) => void;
+  /**
+   * In a notebook, show progress as one live output (bar, loss curve) instead of lines
+   * (default true; only when `log` is not given and `printEvery` > 0; CLASSIFIERS_LIVE=0 turns it off).
+   */
+  live?: boolean;
   /** Held-out examples: accuracy is measured on them at the end of every epoch. */
   validation?: Examples;
   /**

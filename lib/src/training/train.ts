@@ -14,6 +14,7 @@
 import type { TrainableModel } from "../core/model.js";
 import type { Examples } from "../core/types.js";
 import { createRng } from "../core/random.js";
+import { liveProgress } from "../core/progress.js";
 import { sgdOptimizer } from "../optim/optimizers.js";
 import { asSchedule, scheduledRate } from "../optim/schedules.js";
 import {
@@ -77,6 +78,12 @@ export async function trainModel(model: TrainableModel, trainInput: Examples, op
   const printEvery = options.printEvery ?? 100;
   const log = options.log ?? ((line: string) => console.log(line));
   const onDiverge = options.onDiverge ?? "throw";
+  // In a notebook kernel: one output updated in place replaces the printed lines.
+  const live = options.live !== false && !options.log && printEvery > 0 ? liveProgress("training", total) : undefined;
+  const report = (line: string): void => {
+    if (live) live.tick(0, { note: line });
+    else log(line);
+  };
   const trainSample = trainAccuracySample(train, options.trainAccuracySample ?? 2000, seeds.seed());
 
   const history: TrainHistory = { loss: [], learningRate: [], epochs: [], iterations: 0, seconds: 0 };
@@ -105,7 +112,7 @@ export async function trainModel(model: TrainableModel, trainInput: Examples, op
     const parts = [`epoch ${record.epoch}: mean loss ${record.meanLoss.toFixed(4)}`];
     if (record.trainAccuracy !== undefined) parts.push(`train acc ${record.trainAccuracy.toFixed(4)}`);
     if (record.validationAccuracy !== undefined) parts.push(`val acc ${record.validationAccuracy.toFixed(4)}`);
-    if (printEvery > 0) log(parts.join(", "));
+    if (printEvery > 0) report(parts.join(", "));
     options.onEpoch?.(record);
     epochLossSum = 0;
     epochIterations = 0;
@@ -136,19 +143,21 @@ export async function trainModel(model: TrainableModel, trainInput: Examples, op
           "The usual cause is a learning rate that is too high: the updates overshoot and the weights blow up. " +
           "Try a rate 3-10× smaller (or check the inputs for NaN).";
         history.seconds = seconds();
+        live?.done(message);
         if (onDiverge === "throw") throw new TrainingDivergedError(message, it + 1, lossValue, history);
-        log(message);
+        if (!live) log(message);
         history.diverged = { iteration: it + 1, loss: lossValue, message };
         return history;
       }
 
       options.onIteration?.({ iteration: it + 1, total, epoch, loss: lossValue, learningRate: lr, seconds: seconds() });
+      live?.tick(1, { loss: lossValue, epoch });
       epochLossSum += lossValue;
       epochIterations++;
       windowSum += lossValue;
       windowCount++;
       if (printEvery > 0 && (it + 1) % printEvery === 0) {
-        log(`iteration ${it + 1}/${total}: loss ${(windowSum / windowCount).toFixed(4)} (mean of last ${windowCount}), lr ${lr.toPrecision(3)}, ${seconds().toFixed(1)} s`);
+        if (!live) log(`iteration ${it + 1}/${total}: loss ${(windowSum / windowCount).toFixed(4)} (mean of last ${windowCount}), lr ${lr.toPrecision(3)}, ${seconds().toFixed(1)} s`);
         windowSum = 0;
         windowCount = 0;
         await yieldToEventLoop();
@@ -163,6 +172,7 @@ export async function trainModel(model: TrainableModel, trainInput: Examples, op
       restoreParameters(model, best);
       best = undefined;
     }
+    live?.done(history.best ? `kept the parameters of epoch ${history.best.epoch}` : undefined);
   } finally {
     disposeSnapshot(best);
     batches.dispose();
