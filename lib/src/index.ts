@@ -9,6 +9,7 @@
  *   knn/       distances, exact neighbour search, the kNN classifier, cross-validation
  *   losses/    classification losses and weight penalties
  *   linear/    linear classifiers (multiclass and binary)
+ *   nn/        fully connected networks: layers with handwritten backward passes, initialisation
  *   optim/     optimisers, learning-rate schedules, gradient checking, search strategies
  *   training/  the mini-batch training loop
  *   tune/      hyperparameter search: spaces, grid/random search, studies that resume
@@ -22,6 +23,7 @@ export * from "./data/index.js";
 export * from "./knn/index.js";
 export * from "./losses/index.js";
 export * from "./linear/index.js";
+export * from "./nn/index.js";
 export * from "./optim/index.js";
 export * from "./training/index.js";
 export * from "./tune/index.js";

@@ -2,3 +2,4 @@
 export * from "./losses.js";
 export * from "./regularizers.js";
 export * from "./compare.js";
+export * from "./network-losses.js";

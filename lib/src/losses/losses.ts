@@ -391,8 +391,11 @@ export function linearLossVectorized(
   });
 }
 
-/** The loss from scores computed by the loop versions on the host (see `scoresLossOn`). */
-function scoresLossOnHost(kind: LinearLossKind, scores: tf.Tensor2D, y: tf.Tensor1D | Int32Array, delta: number): ScoresLoss {
+/**
+ * The loss from scores computed by the loop versions on the host (see `scoresLossOn`): downloads the
+ * scores [N, C], returns the loss and ∂L/∂scores as new tensors. Networks use it for their last layer too.
+ */
+export function scoresLossOnHost(kind: LinearLossKind, scores: tf.Tensor2D, y: tf.Tensor1D | Int32Array, delta: number): ScoresLoss {
   const [n, c] = scores.shape;
   const labels = y instanceof tf.Tensor ? (y.dataSync() as Int32Array) : y;
   const values = scores.dataSync() as Float32Array;
