@@ -2,3 +2,4 @@
 export * from "./layers.js";
 export * from "./init.js";
 export * from "./network.js";
+export * from "./autodiff.js";
