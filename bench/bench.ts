@@ -21,6 +21,7 @@ import { BACKEND_NAMES, initBackend, type BackendName } from "../lib/src/runtime
 import { loadDataset, type DatasetName } from "../lib/src/data/datasets.js";
 import { DEFAULT_NEIGHBOR_CHUNK, nearestNeighbors, type NeighborStrategy } from "../lib/src/knn/neighbors.js";
 import { LINEAR_ENTRIES } from "./linear-entries.js";
+import { MLP_ENTRIES } from "./mlp-entries.js";
 import { attachPeers, findPeerPython, formatPeerTable, runPeers } from "./peers.js";
 import type { BenchEntry, BenchRecord, EntryMeasurement } from "./types.js";
 
@@ -93,6 +94,7 @@ export const ENTRIES: BenchEntry[] = [
     run: () => knnOneNearest("fashion-mnist", undefined, undefined, "pruned"),
   },
   ...LINEAR_ENTRIES,
+  ...MLP_ENTRIES,
 ];
 
 const RESULT_MARK = "BENCH-RESULT ";
@@ -142,18 +144,20 @@ function runEntryInChild(entry: BenchEntry, backend: BackendName | undefined): P
 }
 
 function formatTable(records: BenchRecord[]): string {
-  const header = ["name", "backend", "nTrain", "nTest", "seconds", "accuracy", "GFLOPS", "ceiling", "% ceil", "peak RSS MB", "peer s / ours"];
+  const header = ["name", "backend", "nTrain", "nTest", "seconds", "s/epoch", "accuracy", "GFLOPS", "ceiling", "% ceil", "peak RSS MB", "live tensors", "peer s / ours"];
   const rows = records.map((r) => [
     r.name,
     r.threads > 0 ? `${r.backend}×${r.threads}` : r.backend,
     String(r.nTrain),
     String(r.nTest),
     r.seconds.toFixed(2),
+    r.secondsPerEpoch == null ? "-" : r.secondsPerEpoch.toFixed(2),
     r.accuracy === null ? "-" : r.accuracy.toFixed(4),
     r.gflops === null ? "-" : r.gflops.toFixed(1),
     r.ceilingGflops === null ? "-" : r.ceilingGflops.toFixed(1),
     r.gflops === null || r.ceilingGflops === null ? "-" : `${((100 * r.gflops) / r.ceilingGflops).toFixed(0)}%`,
     String(r.peakRssMb),
+    r.liveTensors == null ? "-" : String(r.liveTensors),
     r.peers?.length ? r.peers.map((p) => `${p.ratio.toFixed(2)}×`).join(" ") : "-",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));

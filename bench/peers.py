@@ -121,6 +121,43 @@ def softmax_sklearn_sgd(data: Data) -> float:
     return _sgd("log_loss", data)
 
 
+# --- networks: 784-100-10 ReLU, 5 epochs on 60,000 images (bench/mlp-entries.ts) ---------------
+def _mlp_torch(data: Data, loss: str, lr: float, batch: int, epochs: int = 5) -> float:
+    """The same job as our MLP entries in PyTorch on the CPU: He-style default init, shuffled batches."""
+    import torch
+
+    torch.manual_seed(0)
+    train_x, train_y, test_x, test_y = data
+    x, y = torch.from_numpy(train_x), torch.from_numpy(train_y)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10))
+    if loss == "softmax":
+        criterion, optimizer = torch.nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=lr)
+    else:
+        # MultiMarginLoss averages the hinge over the C classes; ours sums it: the same step needs C·lr.
+        criterion, optimizer = torch.nn.MultiMarginLoss(), torch.optim.SGD(model.parameters(), lr=lr * 10)
+    order = torch.Generator().manual_seed(0)
+    for _ in range(epochs):
+        perm = torch.randperm(len(x), generator=order)
+        for start in range(0, len(x), batch):
+            rows = perm[start : start + batch]
+            optimizer.zero_grad()
+            criterion(model(x[rows]), y[rows]).backward()
+            optimizer.step()
+    with torch.no_grad():
+        predicted = model(torch.from_numpy(test_x)).argmax(1).numpy()
+    return float((predicted == test_y).mean())
+
+
+@peer(["mlp-fashion-mnist-adam"], "PyTorch CPU MLP, Adam, batch 64", data=fashion_mnist_centred)
+def mlp_adam_torch(data: Data) -> float:
+    return _mlp_torch(data, "softmax", 1e-3, 64)
+
+
+@peer(["mlp-fashion-mnist-svm"], "PyTorch CPU MLP, SVM loss, SGD, batch 20", data=fashion_mnist_centred)
+def mlp_svm_torch(data: Data) -> float:
+    return _mlp_torch(data, "svm", 0.02, 20)
+
+
 # --- harness --------------------------------------------------------------------------------------
 @functools.cache
 def timed(data: Callable[[], Data], fn: Callable[[Data], float]) -> tuple[float, float]:

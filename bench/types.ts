@@ -24,6 +24,10 @@ export interface BenchRecord {
   gflops: number | null;
   /** The same run's `matmul-ceiling` rate (null if it was not run). */
   ceilingGflops: number | null;
+  /** Training seconds per epoch, for entries that train by epochs (null otherwise). */
+  secondsPerEpoch?: number | null;
+  /** Tensors still alive after the entry freed what it made (0 = nothing leaked; null if not counted). */
+  liveTensors?: number | null;
   /** Peak resident memory of the entry's process, MB (process.resourceUsage().maxRSS). */
   peakRssMb: number;
   /** With `--peers`: the same job done by other libraries in the same run (bench/peers.py). */
@@ -41,7 +45,8 @@ export interface PeerResult {
 }
 
 /** What an entry's `run` measures; the harness adds name, dataset, backend, ceiling and RSS. */
-export type EntryMeasurement = Pick<BenchRecord, "nTrain" | "nTest" | "seconds" | "accuracy" | "gflops">;
+export type EntryMeasurement = Pick<BenchRecord, "nTrain" | "nTest" | "seconds" | "accuracy" | "gflops"> &
+  Partial<Pick<BenchRecord, "secondsPerEpoch" | "liveTensors">>;
 
 export interface BenchEntry {
   name: string;
