@@ -106,13 +106,37 @@ def run_one(path: Path, timeout: int) -> dict:
     return {"name": path.stem, "seconds": seconds, "failure": failure, "cells": code_cells, "output": output}
 
 
+def plotly_loader() -> str:
+    """plotly.js as script tags that work beside require.js (nbconvert's template loads it):
+    `define` is hidden while the library runs. The same as lib/src/notebook/display.ts's loader."""
+    for candidate in ("plotly.js-dist-min/plotly.min.js", "plotly.js-dist/plotly.js"):
+        path = ROOT / "node_modules" / candidate
+        if path.exists():
+            source = path.read_text(encoding="utf-8").replace("</script", "<\\/script")
+            return ("<script type=\"text/javascript\">window.PlotlyConfig = {MathJaxConfig: 'local'};"
+                    "window.__classifiersDefine = window.define; window.define = undefined;</script>\n"
+                    f"<script type=\"text/javascript\">{source}</script>\n"
+                    "<script type=\"text/javascript\">if (window.__classifiersDefine !== undefined) { window.define = window.__classifiersDefine; }"
+                    " delete window.__classifiersDefine;</script>\n")
+    raise FileNotFoundError("plotly.js is not installed (node_modules/plotly.js-dist-min); run npm ci")
+
+
+def export_html(nb) -> str:
+    """The notebook as one HTML page. Figures in saved notebooks carry their data only, so
+    plotly.js goes into the page once, here, when the notebook has a figure and lacks it."""
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    if "plotly-graph-div" in html and "window.__classifiersDefine" not in html:
+        html = html.replace("</head>", plotly_loader() + "</head>", 1)
+    return html
+
+
 def write_outputs(nb, stem: str, failed: bool) -> Path:
     """Writes the executed notebook and its HTML export. A good run replaces NAME.ipynb/.html
     (through temporary files, so an interrupted write never leaves half a file); a failed run
     goes to NAME.failed.ipynb/.html and the last good copy stays."""
     OUT.mkdir(parents=True, exist_ok=True)
     target = stem + (".failed" if failed else "")
-    html, _ = HTMLExporter().from_notebook_node(nb)
+    html = export_html(nb)
     for suffix, write in ((".ipynb", lambda p: nbformat.write(nb, p)), (".html", lambda p: p.write_text(html, encoding="utf-8"))):
         final = OUT / (target + suffix)
         temporary = final.with_name(final.name + ".tmp")

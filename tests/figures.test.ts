@@ -27,7 +27,7 @@ import {
   type ImageTrace,
   type ScatterTrace,
 } from "../lib/src/viz/index.js";
-import { PLOTLY_MIME_TYPE, figureHtml, figureMimeBundle, figureToJson, plotlyLoaderHtml, show } from "../lib/src/notebook/display.js";
+import { PLOTLY_MIME_TYPE, figureHtml, figureMimeBundle, figureToJson, plotlyLoaderHtml, show, embedPlotlyInNotebook } from "../lib/src/notebook/display.js";
 import type { Examples } from "../lib/src/core/types.js";
 
 function close(actual: number, expected: number, tol = 1e-9): void {
@@ -295,7 +295,7 @@ test("barPlot and classCountsPlot count per class", () => {
   assert.throws(() => barPlot(["a"], [1, 2]), /2 values for 1 categories/);
 });
 
-test("decisionRegionPlot: heatmap of predicted class over a grid plus points per class", () => {
+test("decisionRegionPlot: the predicted class over a grid as one small image, plus points per class", () => {
   const data = { x: new Float32Array([-1, 0, -2, 1, 1, 0, 2, -1]), y: new Int32Array([0, 0, 1, 1]) };
   const grid = makeDecisionGrid(data.x, { resolution: 5, padding: 0 });
   assert.deepEqual(grid.xs, [-2, -1, 0, 1, 2]);
@@ -307,9 +307,18 @@ test("decisionRegionPlot: heatmap of predicted class over a grid plus points per
     return out;
   };
   const fig = decisionRegionPlot(data, predict, { resolution: 5, padding: 0, classNames: ["left", "right"] });
-  const heat = fig.data[0] as HeatmapTrace;
-  assert.deepEqual(heat.z[0], [0, 0, 0, 1, 1]);
-  assert.equal(heat.z.length, 5);
+  const regions = fig.data[0] as ImageTrace;
+  assert.deepEqual([regions.x0, regions.dx, regions.y0, regions.dy], [-2, 1, -1, 0.5]);
+  const image = decodePng(regions.source);
+  assert.deepEqual([image.width, image.height], [5, 5]);
+  const pixel = (r: number, q: number) => pixelAt(image.rgb, 5, q, r).join(",");
+  for (let r = 0; r < 5; r++) {
+    // x ≤ 0 is class 0 ("left"), x > 0 class 1: columns 0-2 one colour, 3-4 the other.
+    assert.equal(new Set([pixel(r, 0), pixel(r, 1), pixel(r, 2)]).size, 1);
+    assert.equal(pixel(r, 3), pixel(r, 4));
+    assert.notEqual(pixel(r, 2), pixel(r, 3));
+  }
+  assert.ok(regions.source.length < 1000, "a few hundred bytes, not a JSON grid");
   const [left, right] = fig.data.slice(1) as ScatterTrace[];
   assert.equal(left!.name, "left");
   assert.deepEqual(left!.x, [-1, -2]);
@@ -352,7 +361,7 @@ test("show outside a kernel writes nothing and does not throw", () => {
   assert.doesNotThrow(() => show(linePlot({ name: "x", y: [1, 2, 3] })));
 });
 
-test("show inside a (simulated) tslab kernel sends one bundle per figure, plotly.js only in the first", () => {
+test("show inside a (simulated) tslab kernel sends one small bundle per figure; plotly.js only after embedPlotlyInNotebook", () => {
   // tslab keeps its display writer on its loaded `dist/jupyter.js` module; stand one in.
   const cache = createRequire(import.meta.url).cache;
   const fakePath = "/simulated/node_modules/tslab/dist/jupyter.js";
@@ -364,19 +373,21 @@ test("show inside a (simulated) tslab kernel sends one bundle per figure, plotly
   try {
     show(linePlot({ name: "a", y: [1, 2] }));
     show(linePlot({ name: "b", y: [3, 4] }));
+    embedPlotlyInNotebook(); // the classic notebook's step
+    show(linePlot({ name: "c", y: [5, 6] }));
+    show(linePlot({ name: "d", y: [7, 8] }));
   } finally {
     delete cache[fakePath];
   }
-  assert.equal(sent.length, 2);
+  assert.equal(sent.length, 4);
   for (const message of sent) {
     assert.equal(message.update, false);
     assert.ok(PLOTLY_MIME_TYPE in message.data && "text/html" in message.data);
   }
-  const first = sent[0]!.data["text/html"] as string;
-  const second = sent[1]!.data["text/html"] as string;
-  assert.ok(first.includes("window.define = undefined") && first.includes("plotly.js v2.35.3"));
-  assert.ok(first.length > 1_000_000 && first.length < 6_000_000, `first figure HTML is ${first.length} chars (expected minified plotly.js)`);
-  assert.ok(!second.includes("window.define = undefined") && second.length < 10_000);
+  const html = sent.map((m) => m.data["text/html"] as string);
+  for (const i of [0, 1, 3]) assert.ok(!html[i]!.includes("window.define = undefined") && html[i]!.length < 10_000, `figure ${i} carries no plotly.js`);
+  assert.ok(html[2]!.includes("window.define = undefined") && html[2]!.includes("plotly.js v2.35.3"));
+  assert.ok(html[2]!.length > 1_000_000 && html[2]!.length < 6_000_000, `embedded figure HTML is ${html[2]!.length} chars (expected minified plotly.js)`);
 });
 
 test("saveFigureHtml writes a standalone page: escaped title, plotly.js loader, then the figure", async () => {

@@ -110,7 +110,7 @@ export function figureHtml(fig: Figure, options: FigureHtmlOptions = {}): string
     var el = document.getElementById("${id}");
     if (window.Plotly && el) { window.Plotly.newPlot(el, spec.data, spec.layout, spec.config); return; }
     if (++tries < 600) { setTimeout(draw, 50); return; }
-    if (el) el.textContent = "This figure needs plotly.js, which is embedded in the first figure of the session: run the notebook from the top.";
+    if (el) el.textContent = "This figure needs plotly.js: open the notebook in JupyterLab, Notebook 7 or VS Code, or (classic notebook) run embedPlotlyInNotebook() and then the figure's cell again.";
   }
   draw();
 })();`;
@@ -252,19 +252,32 @@ export function newDisplayHandle(): DisplayHandle | undefined {
 }
 
 const PLOTLY_SENT = Symbol.for("classifiers.display.plotlyEmbedded");
+/** undefined: nothing asked; false: embed plotly.js into the next figure; true: embedded already. */
 type SessionFlags = { [PLOTLY_SENT]?: boolean };
 
 /**
- * Draws a figure inline in the notebook (JupyterLab, classic notebook, VS Code, HTML export).
- * The first figure of the kernel session carries plotly.js (a few MB in the saved notebook).
- * Outside a kernel it does nothing.
+ * Draws a figure inline in the notebook. JupyterLab, Notebook 7 and VS Code draw Plotly's own
+ * MIME type; the HTML export gets plotly.js once per page at export time (scripts/run_notebooks.py).
+ * So saved notebooks carry only each figure's data, not a copy of plotly.js (a few MB).
+ * The classic notebook 6 draws the HTML representation and needs plotly.js in the page: call
+ * `embedPlotlyInNotebook()` once there (or set CLASSIFIERS_EMBED_PLOTLY=1), which puts it into
+ * the next figure. Outside a kernel it does nothing.
  */
 export function show(fig: Figure): void {
   if (!inNotebookKernel() && publicDisplay() === undefined) return;
   const session = globalThis as SessionFlags;
-  const first = session[PLOTLY_SENT] !== true;
-  const bundle = figureMimeBundle(fig, first ? { plotlyJs: plotlyJsSource() } : {});
-  if (showMimeBundle(bundle) && first) session[PLOTLY_SENT] = true;
+  const embed = session[PLOTLY_SENT] === false || (process.env.CLASSIFIERS_EMBED_PLOTLY === "1" && session[PLOTLY_SENT] === undefined);
+  const bundle = figureMimeBundle(fig, embed ? { plotlyJs: plotlyJsSource() } : {});
+  if (showMimeBundle(bundle) && embed) session[PLOTLY_SENT] = true;
+}
+
+/**
+ * For the classic Jupyter notebook 6 (which does not render Plotly's MIME type): the next figure
+ * carries plotly.js, so it and every later figure of the session draw. Costs a few MB in the
+ * saved notebook; JupyterLab, Notebook 7 and VS Code do not need it.
+ */
+export function embedPlotlyInNotebook(): void {
+  (globalThis as SessionFlags)[PLOTLY_SENT] = false;
 }
 
 /** Shows an HTML fragment inline (with `text` as the plain-text fallback). */
