@@ -134,7 +134,7 @@ test("a study killed with SIGKILL resumes: finished trials are kept and not run 
 });
 
 test("study figures: accuracy-coloured trials on log axes, parallel coordinates, best loss curves, grid vs random coverage", async () => {
-  const { trialScatterPlot, parallelCoordinatesPlot, bestTrialsLossPlot, searchCoveragePlot } = await import("../lib/src/viz/tune.js");
+  const { trialScatterPlot, parallelCoordinatesPlot, bestTrialsLossPlot, searchCoveragePlot, accuracyByParameterPlot } = await import("../lib/src/viz/tune.js");
   const result = await runStudy({
     configs: [{ lr: 0.01, reg: 1e-3, opt: "sgd" }, { lr: 0.1, reg: 1e-2, opt: "adam" }, { lr: 10, reg: 1e-1, opt: "sgd" }],
     objective: async (c) => (c.lr === 10 ? { status: "diverged", validationAccuracy: null, finalLoss: null, lossCurve: [] } : ok(c.lr === 0.1 ? 0.9 : 0.8)),
@@ -152,7 +152,32 @@ test("study figures: accuracy-coloured trials on log axes, parallel coordinates,
   assert.deepEqual(dims[1]!.ticktext, ["sgd", "adam"]);
   const curves = bestTrialsLossPlot(result.trials, 1);
   assert.match(JSON.stringify(curves.data), /90\.0%: lr=0\.10, reg=0\.010, opt=adam/);
+  const byHidden = await runStudy({
+    configs: [{ hidden: 32 }, { hidden: 64 }, { hidden: 32 }, { hidden: 64 }],
+    objective: async (c) => ok(c.hidden === 32 ? 0.8 : 0.9),
+    log: () => {},
+  });
+  const accuracyByHidden = accuracyByParameterPlot(byHidden.trials, "hidden");
+  assert.deepEqual(accuracyByHidden.data[1]!.x, [32, 64]);
+  assert.deepEqual(accuracyByHidden.data[1]!.y, [0.8, 0.9]);
   const grid = gridConfigs({ x: uniform(0, 1), y: uniform(0, 1) }, 3);
   assert.match(searchCoveragePlot(grid, "x", "y", "grid").layout.title!.text, /3 distinct values of x/);
   assert.match(searchCoveragePlot(randomConfigs({ x: uniform(0, 1), y: uniform(0, 1) }, 9, 1), "x", "y", "random").layout.title!.text, /9 distinct values of x/);
+});
+
+test("the network objective trains a 2-layer net per configuration: a good rate beats a tiny one, an absurd one diverges", async () => {
+  const { networkObjective } = await import("../lib/src/tune/objectives.js");
+  const { toySpiral } = await import("../lib/src/data/toydata.js");
+  const { initBackend } = await import("../lib/src/runtime/backend.js");
+  await initBackend({ log: false });
+  const train = toySpiral({ nPerClass: 80, classes: 3, seed: 1 });
+  const validation = toySpiral({ nPerClass: 40, classes: 3, seed: 2 });
+  const objective = networkObjective({ train, validation, numClasses: 3, epochs: 30 });
+  const good = await objective({ learningRate: 0.01, hidden: 50, batchSize: 40, optimizer: "adam", schedule: "cosine" });
+  const tiny = await objective({ learningRate: 1e-6, hidden: 50, batchSize: 40, optimizer: "sgd" });
+  const absurd = await objective({ learningRate: 1e9, hidden: 50, batchSize: 40, optimizer: "sgd" });
+  assert.equal(good.status, "ok");
+  assert.ok(good.validationAccuracy! > 0.8, `spiral validation accuracy ${good.validationAccuracy}`);
+  assert.ok(tiny.validationAccuracy! < good.validationAccuracy! - 0.2);
+  assert.equal(absurd.status, "diverged");
 });

@@ -4,6 +4,9 @@
  */
 import type { Examples } from "../core/types.js";
 import { createLinearClassifier } from "../linear/linear.js";
+import { createNetwork } from "../nn/index.js";
+import { optimizerByName, type OptimizerName } from "../optim/optimizers.js";
+import { cosineSchedule } from "../optim/schedules.js";
 import type { LinearLossKind } from "../losses/losses.js";
 import { l2Regularizer } from "../losses/regularizers.js";
 import { TrainingDivergedError } from "../training/options.js";
@@ -61,6 +64,58 @@ export function linearObjective(options: LinearObjectiveOptions): Objective {
       throw err;
     } finally {
       model.dispose();
+    }
+  };
+}
+
+export interface NetworkObjectiveOptions {
+  train: Examples;
+  validation: Examples;
+  numClasses: number;
+  /** Used when the configuration has no `epochs` (default 3). */
+  epochs?: number;
+  seed?: number;
+}
+
+/**
+ * Trains a 2-layer ReLU network (softmax loss) per configuration: `learningRate`, `reg`,
+ * `hidden` (width), `batchSize`, `optimizer` ("sgd", "momentum", "nesterov", "adagrad",
+ * "rmsprop", "adam") and `schedule` ("constant" or "cosine"), all optional but the rate.
+ */
+export function networkObjective(options: NetworkObjectiveOptions): Objective {
+  return async (config): Promise<TrialOutcome> => {
+    const hidden = num(config, "hidden", 100);
+    const batchSize = num(config, "batchSize", 64);
+    const epochs = num(config, "epochs", options.epochs ?? 3);
+    const rate = num(config, "learningRate");
+    const iterations = epochs * Math.ceil(options.train.n / batchSize);
+    const net = createNetwork({
+      layerSizes: [options.train.d, hidden, options.numClasses],
+      activation: "relu",
+      loss: "softmax",
+      reg: num(config, "reg", 0),
+      seed: options.seed ?? 1,
+    });
+    try {
+      const history = await net.fit(options.train, {
+        learningRate: config.schedule === "cosine" ? cosineSchedule(rate, iterations) : rate,
+        optimizer: optimizerByName((config.optimizer as OptimizerName | undefined) ?? "sgd"),
+        iterations,
+        batchSize,
+        validation: options.validation,
+        seed: options.seed ?? 1,
+        printEvery: 0,
+        trainAccuracySample: 0,
+        onDiverge: "stop",
+      });
+      const last = history.epochs.at(-1);
+      if (history.diverged) return { status: "diverged", validationAccuracy: null, finalLoss: null, lossCurve: history.loss, error: history.diverged.message };
+      return { status: "ok", validationAccuracy: last?.validationAccuracy ?? null, finalLoss: last?.meanLoss ?? null, lossCurve: history.loss };
+    } catch (err) {
+      if (err instanceof TrainingDivergedError) return { status: "diverged", validationAccuracy: null, finalLoss: null, lossCurve: err.history.loss, error: err.message };
+      throw err;
+    } finally {
+      net.dispose();
     }
   };
 }

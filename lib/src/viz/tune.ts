@@ -145,3 +145,31 @@ export function searchCoveragePlot(configs: readonly Config[], x: string, y: str
     config: { responsive: true, displaylogo: false },
   };
 }
+
+/**
+ * Validation accuracy against one hyperparameter (e.g. hidden size): every finished trial as a
+ * point, and the mean per value as a line, so the trend shows through the other knobs' noise.
+ */
+export function accuracyByParameterPlot(trials: readonly TrialRecord[], param: string, options: { title?: string; log?: boolean } = {}): Figure {
+  const good = trials.filter((t) => t.status === "ok" && t.validationAccuracy !== null);
+  const values = good.map((t) => numeric(t.config, param));
+  const distinct = [...new Set(values)].sort((a, b) => a - b);
+  const means = distinct.map((v) => {
+    const accs = good.filter((t) => t.config[param] === v).map((t) => t.validationAccuracy!);
+    return accs.reduce((a, b) => a + b, 0) / accs.length;
+  });
+  return {
+    data: [
+      { type: "scatter", mode: "markers", name: "trials", x: values, y: good.map((t) => t.validationAccuracy!), marker: { color: PLOT_COLORS[0], size: 8 }, opacity: 0.6 },
+      { type: "scatter", mode: "lines+markers", name: "mean", x: distinct, y: means, line: { color: PLOT_COLORS[1], width: 2 } },
+    ],
+    layout: {
+      title: { text: options.title ?? `Validation accuracy by ${param}` },
+      xaxis: { title: { text: param }, type: options.log ? "log" : "linear" },
+      yaxis: { title: { text: "validation accuracy" } },
+      width: 560,
+      height: 400,
+    },
+    config: { responsive: true, displaylogo: false },
+  };
+}
