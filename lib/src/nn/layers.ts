@@ -36,13 +36,39 @@ export interface AffineGradients {
 /**
  * From dout [N, M]: dx = dout·Wᵀ, dW = xᵀ·dout, db = Σ_rows dout. `needInput: false` skips dx (the
  * first layer's input is the data, whose gradient nobody uses; it is the largest product of a step).
- * xᵀ is formed explicitly rather than with matMul's transpose flag, which is ~7× slower on wasm.
+ * On wasm xᵀ is formed explicitly: matMul's transpose flag is ~7× slower there.
  */
 export function affineBackward(dout: tf.Tensor2D, cache: AffineCache, needInput = true): AffineGradients {
-  const dW = tf.matMul(tf.transpose(cache.x), dout) as tf.Tensor2D;
+  // The native backend handles the transpose flag inside its product (one kernel call instead of two).
+  const dW = (tf.getBackend() === "tensorflow" ? tf.matMul(cache.x, dout, true, false) : tf.matMul(tf.transpose(cache.x), dout)) as tf.Tensor2D;
   const db = tf.sum(dout, 0) as tf.Tensor1D;
   if (!needInput) return { dW, db };
   return { dx: tf.matMul(dout, cache.W, false, true) as tf.Tensor2D, dW, db };
+}
+
+/** What `affineReluBackward` needs: the affine cache and the ReLU's output (positive exactly where its input is). */
+export interface AffineReluCache {
+  affine: AffineCache;
+  relu: ActivationCache;
+}
+
+/**
+ * Affine then ReLU in one fused kernel, out = max(0, x·W + b), like the course's
+ * `affine_relu_forward` convenience layer. One kernel call instead of three matters for small
+ * batches, where each call's fixed overhead outweighs the arithmetic.
+ */
+export function affineReluForward(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D): { out: tf.Tensor2D; cache: AffineReluCache } {
+  if (x.shape[1] !== W.shape[0]) {
+    throw new Error(`affine layer: input has ${x.shape[1]} features but W is [${W.shape.join(", ")}] (expects ${W.shape[0]})`);
+  }
+  const out = tf.fused.matMul({ a: x, b: W, bias: b, activation: "relu" }) as tf.Tensor2D;
+  // step(out) = step(z) for ReLU, so the output stands in for the pre-activation.
+  return { out, cache: { affine: { x, W }, relu: { z: out, a: out } } };
+}
+
+/** Backward of `affineReluForward`: ReLU's mask, then the affine gradients. */
+export function affineReluBackward(dout: tf.Tensor2D, cache: AffineReluCache, needInput = true): AffineGradients {
+  return affineBackward(reluBackward(dout, cache.relu), cache.affine, needInput);
 }
 
 // ---------------------------------------------------------------------------------------------
