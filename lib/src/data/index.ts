@@ -3,3 +3,4 @@ export * from "./datasets.js";
 export * from "./idx.js";
 export * from "./preprocess.js";
 export * from "./toydata.js";
+export * from "./npy.js";

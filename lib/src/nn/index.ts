@@ -3,3 +3,5 @@ export * from "./layers.js";
 export * from "./init.js";
 export * from "./network.js";
 export * from "./autodiff.js";
+export * from "./scalar.js";
+export * from "./persist.js";

@@ -8,3 +8,4 @@ export * from "./png.js";
 export * from "./bars.js";
 export * from "./decision.js";
 export * from "./tune.js";
+export * from "./graph.js";
