@@ -32,6 +32,7 @@ export function kFoldSplit(n: number, folds: number, seed: number): Fold[] {
   if (!Number.isInteger(n) || n < 0) throw new Error(`n must be a non-negative integer, got ${n}`);
   if (!Number.isInteger(folds) || folds < 2) throw new Error(`folds must be an integer ≥ 2, got ${folds}`);
   if (folds > n) throw new Error(`cannot split ${n} examples into ${folds} non-empty folds`);
+  // BEGIN SOLUTION kfold-split (2 pts)
   const order = permutation(n, seed);
   const base = Math.floor(n / folds);
   const extra = n % folds;
@@ -45,6 +46,7 @@ export function kFoldSplit(n: number, folds: number, seed: number): Fold[] {
     start += size;
   }
   return result;
+  // END SOLUTION
 }
 
 export interface KnnCrossValidationOptions {
@@ -116,6 +118,7 @@ export async function crossValidateKnn(
 
   // accuracies[metric][k][fold]
   const accuracies = metrics.map(() => ks.map(() => new Array<number>(foldCount).fill(0)));
+  // BEGIN SOLUTION knn-cross-validation (3 pts)
   for (let f = 0; f < foldCount; f++) {
     const fold = folds[f]!;
     const fitPart = selectExamples(examples, fold.train);
@@ -147,6 +150,7 @@ export async function crossValidateKnn(
       queryRows.dispose();
     }
   }
+  // END SOLUTION
 
   const scores: KnnCrossValidationScore[] = [];
   metrics.forEach((metric, mi) => ks.forEach((k, ki) => {

@@ -61,6 +61,7 @@ export function checkDistanceShapes(queries: tf.Tensor, train: tf.Tensor): [numb
 export function distancesTwoLoops(queries: tf.Tensor2D, train: tf.Tensor2D, metric: Metric = "l2"): DistanceMatrix {
   checkOneOf(metric, METRICS, "metric");
   const [m, n, d] = checkDistanceShapes(queries, train);
+  // BEGIN SOLUTION knn-distances-two-loops (2 pts)
   const q = queries.dataSync() as Float32Array;
   const t = train.dataSync() as Float32Array;
   const values = new Float32Array(m * n);
@@ -82,6 +83,7 @@ export function distancesTwoLoops(queries: tf.Tensor2D, train: tf.Tensor2D, metr
     }
   }
   return { values, rows: m, cols: n };
+  // END SOLUTION
 }
 
 /**
@@ -94,6 +96,7 @@ export function distancesTwoLoops(queries: tf.Tensor2D, train: tf.Tensor2D, metr
 export function distancesOneLoop(queries: tf.Tensor2D, train: tf.Tensor2D, metric: Metric = "l2"): DistanceMatrix {
   checkOneOf(metric, METRICS, "metric");
   const [m, n, d] = checkDistanceShapes(queries, train);
+  // BEGIN SOLUTION knn-distances-one-loop (2 pts)
   const values = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
     const row = tf.tidy(() => {
@@ -104,6 +107,7 @@ export function distancesOneLoop(queries: tf.Tensor2D, train: tf.Tensor2D, metri
     row.dispose();
   }
   return { values, rows: m, cols: n };
+  // END SOLUTION
 }
 
 /**
@@ -126,6 +130,7 @@ export function forEachDistanceChunk(
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   if (!(maxElements >= 1)) throw new Error(`maxElements must be at least 1, got ${maxElements}`);
   if (m === 0) return;
+  // BEGIN SOLUTION knn-distances-no-loops (3 pts)
   if (metric === "l2") {
     // Transposing once up front matters: on the wasm backend matMul(q, t, false, true)
     // is ~20× slower than matMul(q, tᵀ) (measured; README, "Exact nearest neighbours, fast").
@@ -179,6 +184,7 @@ export function forEachDistanceChunk(
       block.dispose();
     }
   }
+  // END SOLUTION
 }
 
 /**

@@ -143,6 +143,7 @@ function oneHotLabels(scores: tf.Tensor2D, y: tf.Tensor1D | Int32Array): tf.Tens
 export function svmLossFromScores(scores: tf.Tensor2D, y: tf.Tensor1D | Int32Array, delta = 1): ScoresLoss {
   checkDelta(delta);
   return tf.tidy(() => {
+    // BEGIN SOLUTION svm-loss-vectorized (3 pts)
     const n = scores.shape[0];
     const oneHot = oneHotLabels(scores, y);
     const correct = tf.sum(tf.mul(scores, oneHot), 1, true); // [N, 1]
@@ -154,12 +155,14 @@ export function svmLossFromScores(scores: tf.Tensor2D, y: tf.Tensor1D | Int32Arr
     const violations = tf.sum(violated, 1, true); // [N, 1]
     const dScores = tf.mul(tf.sub(violated, tf.mul(oneHot, violations)), 1 / n) as tf.Tensor2D;
     return { loss, dScores };
+    // END SOLUTION
   });
 }
 
 /** Softmax cross-entropy loss from scores [N, C] and labels [N] (stable: shifted by the row max). */
 export function softmaxLossFromScores(scores: tf.Tensor2D, y: tf.Tensor1D | Int32Array): ScoresLoss {
   return tf.tidy(() => {
+    // BEGIN SOLUTION softmax-loss-vectorized (3 pts)
     const n = scores.shape[0];
     const oneHot = oneHotLabels(scores, y);
     const shifted = tf.sub(scores, tf.max(scores, 1, true));
@@ -167,6 +170,7 @@ export function softmaxLossFromScores(scores: tf.Tensor2D, y: tf.Tensor1D | Int3
     const loss = tf.div(tf.neg(tf.sum(tf.mul(logProbs, oneHot))), n) as tf.Scalar;
     const dScores = tf.div(tf.sub(tf.exp(logProbs), oneHot), n) as tf.Tensor2D;
     return { loss, dScores };
+    // END SOLUTION
   });
 }
 
@@ -256,6 +260,7 @@ export function svmLossNaive(weights: LinearWeightsNaive, batch: ArrayBatch, opt
   const { x, y, n } = batch;
   const delta = options.delta ?? 1;
   checkDelta(delta);
+  // BEGIN SOLUTION svm-loss-naive (3 pts)
   const dW = new Float64Array(d * c);
   const db = b ? new Float64Array(c) : undefined;
   const scores = new Float64Array(c);
@@ -284,6 +289,7 @@ export function svmLossNaive(weights: LinearWeightsNaive, batch: ArrayBatch, opt
     }
   }
   return finishNaive(loss, dW, db, n, weights, options);
+  // END SOLUTION
 }
 
 /**
@@ -294,6 +300,7 @@ export function softmaxLossNaive(weights: LinearWeightsNaive, batch: ArrayBatch,
   checkNaiveInputs(weights, batch, options);
   const { W, b, d, c } = weights;
   const { x, y, n } = batch;
+  // BEGIN SOLUTION softmax-loss-naive (3 pts)
   const dW = new Float64Array(d * c);
   const db = b ? new Float64Array(c) : undefined;
   const scores = new Float64Array(c);
@@ -317,6 +324,7 @@ export function softmaxLossNaive(weights: LinearWeightsNaive, batch: ArrayBatch,
     }
   }
   return finishNaive(loss, dW, db, n, weights, options);
+  // END SOLUTION
 }
 
 /** Average over the N examples, then add the weight penalty (not on biases). */

@@ -23,7 +23,9 @@ export function affineForward(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D): {
   if (x.shape[1] !== W.shape[0]) {
     throw new Error(`affine layer: input has ${x.shape[1]} features but W is [${W.shape.join(", ")}] (expects ${W.shape[0]})`);
   }
+  // BEGIN SOLUTION affine-forward (1 pt)
   return { out: tf.add(tf.matMul(x, W), b) as tf.Tensor2D, cache: { x, W } };
+  // END SOLUTION
 }
 
 /** Gradients of the affine layer: dx [N, D] (omitted for a first layer), dW [D, M], db [M]. */
@@ -39,11 +41,13 @@ export interface AffineGradients {
  * On wasm xᵀ is formed explicitly: matMul's transpose flag is ~7× slower there.
  */
 export function affineBackward(dout: tf.Tensor2D, cache: AffineCache, needInput = true): AffineGradients {
+  // BEGIN SOLUTION affine-backward (2 pts)
   // The native backend handles the transpose flag inside its product (one kernel call instead of two).
   const dW = (tf.getBackend() === "tensorflow" ? tf.matMul(cache.x, dout, true, false) : tf.matMul(tf.transpose(cache.x), dout)) as tf.Tensor2D;
   const db = tf.sum(dout, 0) as tf.Tensor1D;
   if (!needInput) return { dW, db };
   return { dx: tf.matMul(dout, cache.W, false, true) as tf.Tensor2D, dW, db };
+  // END SOLUTION
 }
 
 /** What `affineReluBackward` needs: the affine cache and the ReLU's output (positive exactly where its input is). */
@@ -94,11 +98,16 @@ export interface ActivationLayer {
 
 /** ReLU: max(0, z); g' = 1 where z > 0, else 0 (the kink at 0 gets 0). */
 export function reluForward<T extends tf.Tensor>(z: T): { out: T; cache: ActivationCache } {
+  // BEGIN SOLUTION relu-forward (1 pt)
   const a = tf.relu(z) as T;
   return { out: a, cache: { z, a } };
+  // END SOLUTION
 }
+/** ReLU's backward: ∂L/∂z = ∂L/∂a where z > 0, else 0 (from the cached input z). */
 export function reluBackward<T extends tf.Tensor>(dout: T, cache: ActivationCache): T {
+  // BEGIN SOLUTION relu-backward (1 pt)
   return tf.mul(dout, tf.step(cache.z)) as T;
+  // END SOLUTION
 }
 
 /** Leaky ReLU: max(αz, z) with α = 0.1 by default; g' = 1 where z > 0, else α. */

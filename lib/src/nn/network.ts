@@ -91,6 +91,7 @@ function affineForwardFused(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D): { o
 
 /** ∂L/∂W_l and ∂L/∂b_l for every layer (without the penalty), from ∂L/∂scores [N, C]. Use inside tf.tidy. */
 export function networkBackward(dScores: tf.Tensor2D, caches: readonly LayerCache[], config: NetworkConfig = {}): Record<string, tf.Tensor> {
+  // BEGIN SOLUTION network-loss-and-grads (4 pts)
   const g = activationLayer(config.activation ?? "relu", config.leakyAlpha);
   const grads: Record<string, tf.Tensor> = {};
   let upstream = dScores;
@@ -103,6 +104,7 @@ export function networkBackward(dScores: tf.Tensor2D, caches: readonly LayerCach
     if (dx) upstream = dx;
   }
   return grads;
+  // END SOLUTION
 }
 
 /** The scores of a network whose last layer has one output: [N, 2] as (0, s), so argmax = (s > 0). */
@@ -132,6 +134,7 @@ export function networkLossAndGrads(
   config: NetworkConfig = {},
 ): { loss: tf.Scalar; grads: Record<string, tf.Tensor> } {
   return tf.tidy(() => {
+    // BEGIN SOLUTION network-loss-and-grads (4 pts)
     const { scores, caches } = networkForward(params, x, config);
     const data = networkLossFromScores(config.loss ?? "softmax", scores, y, { delta: config.delta, scoresLossOn: config.scoresLossOn });
     const grads = networkBackward(data.dScores, caches, config);
@@ -146,6 +149,7 @@ export function networkLossAndGrads(
       }
     }
     return { loss, grads };
+    // END SOLUTION
   });
 }
 

@@ -87,6 +87,7 @@ export function momentumOptimizer(options: MomentumOptions = {}): Optimizer {
     name: `momentum(${rho}, ${form})`,
     step(params, grads, lr) {
       forEachParam(params, grads, (name, p, g) => {
+        // BEGIN SOLUTION sgd-momentum (2 pts)
         const v = velocity.get(name, p);
         if (form === "velocity") {
           v.assign(tf.add(tf.mul(rho, v), g));
@@ -95,6 +96,7 @@ export function momentumOptimizer(options: MomentumOptions = {}): Optimizer {
           v.assign(tf.sub(tf.mul(rho, v), tf.mul(lr, g)));
           p.assign(tf.add(p, v));
         }
+        // END SOLUTION
       });
     },
     dispose: () => velocity.dispose(),

@@ -97,6 +97,7 @@ export function gridConfigs(space: SearchSpace, pointsPerAxis = 3): Config[] {
 export function randomConfigs(space: SearchSpace, count: number, seed = 0): Config[] {
   checkSpace(space);
   if (!Number.isInteger(count) || count < 0) throw new InvalidInputError("count", `count must be a non-negative integer, got ${describeValue(count)}`);
+  // BEGIN SOLUTION random-search (2 pts)
   const rng = createRng(seed);
   return Array.from({ length: count }, () => {
     const config: Config = {};
@@ -121,4 +122,5 @@ export function randomConfigs(space: SearchSpace, count: number, seed = 0): Conf
     }
     return config;
   });
+  // END SOLUTION
 }
