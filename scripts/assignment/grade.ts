@@ -230,7 +230,8 @@ function runExercise(work: string, exercise: Exercise, limitSeconds: number, bac
 /** The first line of stderr that looks like an error, for a crash message. */
 function errorLine(stderr: string): string {
   const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l !== "");
-  return (lines.find((l) => /^\w*(Error|Exception)\b/.test(l) || /Error:/.test(l)) ?? lines[lines.length - 1] ?? "no output").slice(0, 300);
+  const error = lines.find((l) => /^\w*(Error|Exception)\b/.test(l) || /Error:/.test(l));
+  return error ? `: ${error.slice(0, 300)}` : " with no error message (did the code call process.exit?)";
 }
 
 function scoreExercise(exercise: Exercise, outcome: RunOutcome, limitSeconds: number): Omit<ExerciseGrade, "flags"> {
@@ -239,11 +240,12 @@ function scoreExercise(exercise: Exercise, outcome: RunOutcome, limitSeconds: nu
   const passed = mine.filter((t) => t.passed).length;
   const base = { exercise: exercise.name, max: exercise.points, passed, total: mine.length };
   if (outcome.timedOut) {
-    return { ...base, points: 0, message: `stopped at the time limit of ${limitSeconds} s (${passed} of ${mine.length} tests had passed before)` };
+    const before = passed > 0 ? ` after ${passed} ${passed === 1 ? "test" : "tests"} had passed` : "";
+    return { ...base, points: 0, message: `stopped at the time limit of ${limitSeconds} s${before}` };
   }
   if (!outcome.finished) {
     const how = outcome.signal ? `signal ${outcome.signal}` : `exit code ${outcome.exitCode}`;
-    return { ...base, points: 0, message: `the test process ended early (${how}) after ${mine.length} tests: ${errorLine(outcome.stderr)}` };
+    return { ...base, points: 0, message: `the test process ended early (${how}) after ${mine.length} ${mine.length === 1 ? "test" : "tests"}${errorLine(outcome.stderr)}` };
   }
   if (mine.length === 0) {
     const failed = outcome.tests.find((t) => !t.passed);

@@ -109,16 +109,15 @@ export async function crossValidateKnn(
   const numClasses = options.numClasses ?? inferNumClasses(examples.y, "crossValidateKnn labels");
   checkExamples(examples, "crossValidateKnn", { numClasses });
 
+  // accuracies[metric][k][fold]
+  const accuracies = metrics.map(() => ks.map(() => new Array<number>(foldCount).fill(0)));
+  // BEGIN SOLUTION knn-cross-validation (3 pts)
   const folds = kFoldSplit(examples.n, foldCount, seed);
   const maxK = ks[ks.length - 1]!;
   const smallestTrain = Math.min(...folds.map((f) => f.train.length));
   if (maxK > smallestTrain) {
     throw new Error(`k=${maxK} is larger than a fold's ${smallestTrain} training examples`);
   }
-
-  // accuracies[metric][k][fold]
-  const accuracies = metrics.map(() => ks.map(() => new Array<number>(foldCount).fill(0)));
-  // BEGIN SOLUTION knn-cross-validation (3 pts)
   for (let f = 0; f < foldCount; f++) {
     const fold = folds[f]!;
     const fitPart = selectExamples(examples, fold.train);
