@@ -189,6 +189,8 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
 }
 
 export type OptimizerName = "sgd" | "momentum" | "nesterov" | "adagrad" | "rmsprop" | "adam";
+/** Every name `optimizerByName` knows. */
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"];
 
 /** An optimiser by name with default settings (for tables of trials). */
 export function optimizerByName(name: OptimizerName): Optimizer {

@@ -72,8 +72,9 @@ export interface NetworkObjectiveOptions {
   train: Examples;
   validation: Examples;
   numClasses: number;
-  /** Used when the configuration has no `epochs` (default 3). */
+  /** Used when the configuration has no `epochs` / `batchSize` (defaults 3 and 64). */
   epochs?: number;
+  batchSize?: number;
   seed?: number;
 }
 
@@ -85,7 +86,7 @@ export interface NetworkObjectiveOptions {
 export function networkObjective(options: NetworkObjectiveOptions): Objective {
   return async (config): Promise<TrialOutcome> => {
     const hidden = num(config, "hidden", 100);
-    const batchSize = num(config, "batchSize", 64);
+    const batchSize = num(config, "batchSize", options.batchSize ?? 64);
     const epochs = num(config, "epochs", options.epochs ?? 3);
     const rate = num(config, "learningRate");
     const iterations = epochs * Math.ceil(options.train.n / batchSize);

@@ -6,7 +6,7 @@
  */
 import { InvalidInputError } from "../core/checks.js";
 import type { Config } from "./space.js";
-import { memoryStore, type TrialRecord, type TrialStore } from "./store.js";
+import { isStudyStore, localStudyStore, memoryStore, type StudyStore, type TrialRecord, type TrialStore } from "./store.js";
 
 /** What an objective reports for one configuration. */
 export interface TrialOutcome {
@@ -19,11 +19,24 @@ export interface TrialOutcome {
 
 export type Objective = (config: Config) => Promise<TrialOutcome>;
 
+/**
+ * Runs trials somewhere else than in this process's own objective: `size` trials at a time,
+ * e.g. in worker processes (see pool.ts). `run` rejects only when the worker itself failed.
+ */
+export interface TrialExecutor {
+  readonly size: number;
+  run(config: Config): Promise<TrialOutcome>;
+}
+
 export interface StudyOptions {
-  configs: Config[];
-  objective: Objective;
-  /** Where finished trials go (default: memory only). */
-  store?: TrialStore;
+  /** The trials, in order. May be omitted when `store` is a StudyStore that already holds them (joining a study). */
+  configs?: Config[];
+  /** Runs one trial in this process (one at a time). Give this or `executor`. */
+  objective?: Objective;
+  /** Runs trials elsewhere, `executor.size` at a time (worker processes). */
+  executor?: TrialExecutor;
+  /** Where trials come from and go (default: memory only). A StudyStore may be shared with other processes. */
+  store?: TrialStore | StudyStore;
   /** Called after each trial (including ones found in the store), e.g. to update a live figure. */
   onTrial?: (record: TrialRecord, done: number, total: number) => void;
   /** Progress lines (default console.log; `() => {}` for none). */
@@ -31,12 +44,14 @@ export interface StudyOptions {
 }
 
 export interface StudyResult {
-  /** Every trial, in configuration order. */
+  /** Every finished trial, in configuration order. */
   trials: TrialRecord[];
   /** The trial with the highest validation accuracy (ties: the earlier one). */
   best: TrialRecord | undefined;
   /** Trials taken from the store instead of being run again. */
   resumed: number;
+  /** Trials this call ran. */
+  ran: number;
 }
 
 /** "learningRate=0.0316, reg=1e-05, loss=svm": numbers to 3 significant digits. */
@@ -46,53 +61,86 @@ export function describeConfig(config: Config): string {
     .join(", ");
 }
 
-const sameConfig = (a: Config, b: Config): boolean => JSON.stringify(a) === JSON.stringify(b);
-
 /** At most `points` evenly spaced values of a curve, ends included (keeps stored curves small). */
 export function thinCurve(values: readonly number[], points = 200): number[] {
   if (values.length <= points) return [...values];
   return Array.from({ length: points }, (_, i) => values[Math.round((i * (values.length - 1)) / (points - 1))]!);
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs every unfinished trial of a study and returns all finished ones with the best. Trials are
+ * claimed from the store one at a time per runner (one runner, or `executor.size`), so a store
+ * shared with other processes hands each trial to one of them; leases are renewed while a trial
+ * runs. A runner with nothing to claim waits while other workers hold trials, because a holder
+ * that dies gives its trial back when its lease runs out.
+ */
 export async function runStudy(options: StudyOptions): Promise<StudyResult> {
-  const { configs, objective } = options;
-  if (!Array.isArray(configs) || configs.length === 0) throw new InvalidInputError("configs", "a study needs at least one configuration");
-  const store = options.store ?? memoryStore();
-  const log = options.log ?? ((line: string) => console.log(line));
-  const previous = new Map(store.finished().map((r) => [r.id, r]));
-  for (const [id, record] of previous) {
-    if (id < configs.length && !sameConfig(record.config, configs[id]!)) {
-      throw new InvalidInputError(
-        "store",
-        `${store.location} holds trial ${id} with another configuration (${JSON.stringify(record.config)} vs ${JSON.stringify(configs[id])}): a different study; use a new folder`,
-      );
-    }
+  const { objective, executor } = options;
+  if (options.configs !== undefined && (!Array.isArray(options.configs) || options.configs.length === 0)) {
+    throw new InvalidInputError("configs", "a study needs at least one configuration");
   }
-  const trials: TrialRecord[] = [];
-  let resumed = 0;
-  for (let id = 0; id < configs.length; id++) {
-    let record = previous.get(id);
-    if (record) {
-      resumed++;
-    } else {
-      const config = configs[id]!;
+  if (!objective && !executor) throw new InvalidInputError("objective", "give an objective (runs trials here) or an executor (runs them in workers)");
+  const given = options.store ?? memoryStore();
+  const store = isStudyStore(given) ? given : localStudyStore(given);
+  const log = options.log ?? ((line: string) => console.log(line));
+  if (options.configs) await store.prepare(options.configs);
+  else if (!isStudyStore(given)) throw new InvalidInputError("configs", "a study needs at least one configuration");
+  const configs = options.configs ?? (await store.configs());
+  if (configs.length === 0) throw new InvalidInputError("configs", `${store.location} holds no study configurations`);
+  const total = configs.length;
+  const previous = await store.finished();
+  let done = 0;
+  for (const record of previous) options.onTrial?.(record, ++done, total);
+  const run = executor ? (config: Config) => executor.run(config) : objective!;
+  const leaseMs = store.leaseSeconds === undefined ? undefined : store.leaseSeconds * 1000;
+  const pollMs = leaseMs === undefined ? 0 : Math.min(5000, Math.max(100, leaseMs / 4));
+  let ran = 0;
+
+  const runner = async (): Promise<void> => {
+    for (;;) {
+      const claim = await store.claim();
+      if (!claim) {
+        if (pollMs > 0 && (await store.heldElsewhere()) > 0) {
+          await sleep(pollMs);
+          continue;
+        }
+        return;
+      }
+      let renewing: ReturnType<typeof setInterval> | undefined;
+      if (leaseMs !== undefined) {
+        renewing = setInterval(() => {
+          store.renew(claim).then(
+            (kept) => kept || log(`trial ${claim.id + 1}: its lease ran out and another worker took it; this run's result will be dropped`),
+            (err: unknown) => log(`trial ${claim.id + 1}: could not renew its lease: ${err instanceof Error ? err.message : String(err)}`),
+          );
+        }, leaseMs / 3);
+      }
       const start = performance.now();
       let outcome: TrialOutcome;
       try {
-        outcome = await objective(config);
+        outcome = await run(claim.config);
       } catch (err) {
         outcome = { status: "failed", validationAccuracy: null, finalLoss: null, lossCurve: [], error: err instanceof Error ? err.message : String(err) };
+      } finally {
+        clearInterval(renewing);
       }
-      record = { id, config, ...outcome, lossCurve: thinCurve(outcome.lossCurve), seconds: (performance.now() - start) / 1000 };
-      store.append(record);
+      const record: TrialRecord = { id: claim.id, config: claim.config, ...outcome, lossCurve: thinCurve(outcome.lossCurve), seconds: (performance.now() - start) / 1000 };
+      if (!(await store.finish(record))) {
+        log(`trial ${claim.id + 1}/${total}: finished after its lease was lost; another worker's result counts`);
+        continue;
+      }
+      ran++;
       const accuracy = record.validationAccuracy === null ? record.status : `validation ${record.validationAccuracy.toFixed(4)}`;
-      log(`trial ${id + 1}/${configs.length} ${describeConfig(config)}: ${accuracy} (${record.seconds.toFixed(1)} s)`);
+      log(`trial ${claim.id + 1}/${total} ${describeConfig(claim.config)}: ${accuracy} (${record.seconds.toFixed(1)} s)`);
+      options.onTrial?.(record, ++done, total);
     }
-    trials.push(record);
-    options.onTrial?.(record, id + 1, configs.length);
-  }
-  if (resumed > 0) log(`${resumed} of ${configs.length} trials were already finished in ${store.location}; not run again`);
-  return { trials, best: bestTrial(trials), resumed };
+  };
+  await Promise.all(Array.from({ length: executor?.size ?? 1 }, runner));
+  const trials = await store.finished();
+  if (previous.length > 0) log(`${previous.length} of ${total} trials were already finished in ${store.location}; not run again`);
+  return { trials, best: bestTrial(trials), resumed: previous.length, ran };
 }
 
 /** The trial with the highest validation accuracy; failed and diverged trials never win. */

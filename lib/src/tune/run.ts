@@ -1,0 +1,40 @@
+/**
+ * A study from its spec, run here or in worker processes: what `npm run tune` and notebooks
+ * share. `workers: 0` runs trials in this process (the backend keeps all its threads); N ≥ 1
+ * starts N worker processes with one backend thread each (default: one per core).
+ */
+import { defaultWorkerCount, startTrialWorkers } from "./pool.js";
+import { objectiveFromSpec, studyConfigs, type StudySpec } from "./spec.js";
+import type { StudyStore, TrialRecord, TrialStore } from "./store.js";
+import { runStudy, type StudyResult } from "./study.js";
+
+export interface SpecStudyOptions {
+  /** Worker processes (default: the number of cores); 0 runs trials in this process. */
+  workers?: number;
+  /** Where trials live (default: memory). */
+  store?: TrialStore | StudyStore;
+  /** Join the study already in `store` instead of registering the spec's configurations. */
+  join?: boolean;
+  /** Modules the workers import first (ones that register objectives). */
+  modules?: string[];
+  onTrial?: (record: TrialRecord, done: number, total: number) => void;
+  log?: (line: string) => void;
+}
+
+/** Runs (or resumes, or joins) the study the spec describes. */
+export async function runSpecStudy(spec: StudySpec, options: SpecStudyOptions = {}): Promise<StudyResult> {
+  const workers = options.workers ?? defaultWorkerCount();
+  const common = {
+    ...(options.join ? {} : { configs: studyConfigs(spec) }),
+    ...(options.store ? { store: options.store } : {}),
+    ...(options.onTrial ? { onTrial: options.onTrial } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  };
+  if (workers === 0) return runStudy({ ...common, objective: await objectiveFromSpec(spec) });
+  const executor = await startTrialWorkers(spec, { workers, ...(options.modules ? { modules: options.modules } : {}) });
+  try {
+    return await runStudy({ ...common, executor });
+  } finally {
+    await executor.close();
+  }
+}
