@@ -3,3 +3,4 @@ export * from "./display.js";
 export * from "./settings.js";
 export * from "./tables.js";
 export * from "./live.js";
+export * from "./tune-tables.js";
