@@ -6,3 +6,4 @@ export * from "./objectives.js";
 export * from "./spec.js";
 export * from "./pool.js";
 export * from "./run.js";
+export * from "./postgres.js";

@@ -1,0 +1,25 @@
+/**
+ * A test objective for studies shared between processes: "sleepy" waits `ms` milliseconds per
+ * trial and scores trial `i` as i/100, and appends "start i pid" / "end i pid" to the file in
+ * $TUNE_TEST_LOG, so a test can count who ran which trial how often. Loaded with
+ * `npm run tune -- --import tests/sleepy-objective.ts`.
+ */
+import { appendFileSync } from "node:fs";
+import { registerObjective } from "../lib/src/tune/index.js";
+
+registerObjective("sleepy", {
+  hyperparameters: ["i", "ms"],
+  required: ["i"],
+  async create() {
+    const logFile = process.env.TUNE_TEST_LOG;
+    const note = (line: string): void => {
+      if (logFile) appendFileSync(logFile, `${line} ${process.pid}\n`);
+    };
+    return async (config) => {
+      note(`start ${config.i}`);
+      await new Promise((resolve) => setTimeout(resolve, Number(config.ms ?? 100)));
+      note(`end ${config.i}`);
+      return { status: "ok", validationAccuracy: Number(config.i) / 100, finalLoss: 1, lossCurve: [2, 1] };
+    };
+  },
+});

@@ -1,0 +1,140 @@
+/**
+ * Studies on PostgreSQL: a real server (Debian's postgresql, see postgres-server.ts) in a temporary
+ * folder; workers are `npm run tune -- --worker-only` processes running the "sleepy" test objective.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { openPostgresStore, parseStudySpec, studyConfigs } from "../lib/src/tune/index.js";
+import { startPostgres, type PostgresServer } from "./postgres-server.js";
+import "./sleepy-objective.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const work = mkdtempSync(join(tmpdir(), "classifiers-tune-pg-"));
+let server: PostgresServer | undefined;
+let skip: string | false = false;
+
+before(async () => {
+  const started = await startPostgres();
+  if ("skip" in started) {
+    skip = `skipped: ${started.skip}`;
+    console.log(`# PostgreSQL tests ${skip}`);
+  } else {
+    server = started;
+  }
+});
+after(() => {
+  server?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function writeSpec(name: string, trials: number, ms: number): string {
+  const file = join(work, `${name}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name,
+      objective: "sleepy",
+      data: { name: "mnist-10k", train: 10, validation: 10 },
+      space: { i: { kind: "int", low: 0, high: trials - 1 }, ms: { kind: "fixed", value: ms } },
+      search: { kind: "grid", pointsPerAxis: trials },
+    }),
+  );
+  return file;
+}
+
+/** `npm run tune` as a child process (what a scheduler would start), collecting its output. */
+function tune(args: string[], logFile: string): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/tune.ts", "--import", "tests/sleepy-objective.ts", ...args], {
+    cwd: root,
+    env: { ...process.env, TUNE_TEST_LOG: logFile },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  return { child, done: new Promise((resolve) => child.once("exit", (code) => resolve({ code, out }))) };
+}
+
+const events = (logFile: string): { what: string; i: number; pid: number }[] =>
+  existsSync(logFile)
+    ? readFileSync(logFile, "utf8").trim().split("\n").filter(Boolean).map((l) => {
+        const [what, i, pid] = l.split(" ");
+        return { what: what!, i: Number(i), pid: Number(pid) };
+      })
+    : [];
+
+async function prepared(name: string, trials: number, ms: number): Promise<string> {
+  const file = writeSpec(name, trials, ms);
+  const spec = parseStudySpec(JSON.parse(readFileSync(file, "utf8")));
+  const store = await openPostgresStore(server!.url, { study: name, spec, log: () => {} });
+  await store.prepare(studyConfigs(spec));
+  await store.close();
+  return file;
+}
+
+test("two worker processes share one study: every trial runs exactly once", async (t) => {
+  if (skip) return t.skip(skip);
+  const spec = await prepared("shared", 8, 400);
+  const logFile = join(work, "shared.log");
+  const a = tune(["--config", spec, "--store", server!.url, "--worker-only", "--workers", "0"], logFile);
+  const b = tune(["--config", spec, "--store", server!.url, "--worker-only", "--workers", "0"], logFile);
+  const [ra, rb] = await Promise.all([a.done, b.done]);
+  assert.equal(ra.code, 0, ra.out);
+  assert.equal(rb.code, 0, rb.out);
+  const ends = events(logFile).filter((e) => e.what === "end");
+  assert.deepEqual(ends.map((e) => e.i).sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 6, 7], "each trial ran once");
+  assert.equal(events(logFile).filter((e) => e.what === "start").length, 8);
+  assert.deepEqual(new Set(ends.map((e) => e.pid)), new Set([a.child.pid, b.child.pid]), "both workers took trials");
+  assert.match(ra.out, /best: trial 8, validation accuracy 0\.0700/);
+  const store = await openPostgresStore(server!.url, { study: "shared", log: () => {} });
+  assert.deepEqual(await store.counts(), { ok: 8 });
+  const finished = await store.finished();
+  assert.deepEqual(finished.map((r) => r.validationAccuracy), [0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07]);
+  assert.deepEqual(finished[3]!.lossCurve, [2, 1]);
+  await store.close();
+});
+
+test("a worker killed mid-trial loses only that trial, which the other worker runs once its lease runs out", async (t) => {
+  if (skip) return t.skip(skip);
+  const spec = await prepared("killed", 4, 1500);
+  const logFile = join(work, "killed.log");
+  const lease = ["--lease", "2"];
+  const doomed = tune(["--config", spec, "--store", server!.url, "--worker-only", "--workers", "0", ...lease], logFile);
+  const deadline = Date.now() + 60_000;
+  while (!events(logFile).some((e) => e.what === "start") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  doomed.child.kill("SIGKILL");
+  await doomed.done;
+  const lost = events(logFile).filter((e) => e.what === "start");
+  assert.equal(lost.length, 1, "the killed worker had started one trial");
+  assert.equal(events(logFile).filter((e) => e.what === "end").length, 0, "and finished none");
+  const survivor = tune(["--config", spec, "--store", server!.url, "--worker-only", "--workers", "0", ...lease], logFile);
+  const r = await survivor.done;
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, new RegExp(`trial ${lost[0]!.i + 1}: its previous worker's lease ran out; running it again here \\(attempt 2\\)`));
+  const ends = events(logFile).filter((e) => e.what === "end");
+  assert.deepEqual(ends.map((e) => e.i).sort(), [0, 1, 2, 3]);
+  assert.ok(ends.every((e) => e.pid === survivor.child.pid));
+  const store = await openPostgresStore(server!.url, { study: "killed", log: () => {} });
+  assert.deepEqual(await store.counts(), { ok: 4 });
+  await store.close();
+});
+
+test("a worker for a study that was never started, and an unreachable database, fail before any trial with a clear message", async (t) => {
+  const logFile = join(work, "unreachable.log");
+  const spec = writeSpec("unreachable", 2, 10);
+  const r = await tune(["--config", spec, "--store", "postgres://tune:secret@127.0.0.1:9/nowhere"], logFile).done;
+  assert.equal(r.code, 2, r.out);
+  assert.match(r.out, /tune: cannot reach the study database postgres:\/\/tune:\*\*\*@127\.0\.0\.1:9\/nowhere: connect ECONNREFUSED/);
+  assert.doesNotMatch(r.out, /secret/);
+  assert.equal(existsSync(logFile), false, "no trial ran");
+  if (skip) return t.skip(skip);
+  const never = await tune(["--config", writeSpec("never-started", 2, 10), "--store", server!.url, "--worker-only"], logFile).done;
+  assert.equal(never.code, 2, never.out);
+  assert.match(never.out, /study never-started\): no such study yet; start it once without --worker-only/);
+  assert.equal(existsSync(logFile), false, "no trial ran");
+});
