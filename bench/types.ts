@@ -26,6 +26,10 @@ export interface BenchRecord {
   ceilingGflops: number | null;
   /** Training seconds per epoch, for entries that train by epochs (null otherwise). */
   secondsPerEpoch?: number | null;
+  /** Studies (tune-parallel): trials per minute by number of workers, e.g. { "1": 9.8, "2": 19.1 }. */
+  trialsPerMinute?: Record<string, number>;
+  /** Studies: trials per minute with 2 workers / with 1. */
+  speedup?: number;
   /** Tensors still alive after the entry freed what it made (0 = nothing leaked; null if not counted). */
   liveTensors?: number | null;
   /** Peak resident memory of the entry's process, MB (process.resourceUsage().maxRSS). */
@@ -46,7 +50,7 @@ export interface PeerResult {
 
 /** What an entry's `run` measures; the harness adds name, dataset, backend, ceiling and RSS. */
 export type EntryMeasurement = Pick<BenchRecord, "nTrain" | "nTest" | "seconds" | "accuracy" | "gflops"> &
-  Partial<Pick<BenchRecord, "secondsPerEpoch" | "liveTensors">>;
+  Partial<Pick<BenchRecord, "secondsPerEpoch" | "liveTensors" | "trialsPerMinute" | "speedup">>;
 
 export interface BenchEntry {
   name: string;

@@ -1,0 +1,50 @@
+/**
+ * Benchmark entry `tune-parallel`: the same 8-trial study (a 784-100-10 network on mnist-10k,
+ * 6,000 training and 1,000 validation images, 2 epochs per trial) run by 1 and by 2 worker
+ * processes, each worker's backend on one thread. Reports trials per minute for each and the
+ * speed-up; the target on a 2-core machine is at least 1.8×. Worker start-up (loading the backend
+ * and the data, once per worker) is timed apart from the trials.
+ */
+import { parseStudySpec, studyConfigs } from "../lib/src/tune/spec.js";
+import { startTrialWorkers } from "../lib/src/tune/pool.js";
+import { runStudy } from "../lib/src/tune/study.js";
+import type { BenchEntry, EntryMeasurement } from "./types.js";
+
+export const TUNE_PARALLEL_SPEC = {
+  name: "bench-tune-parallel",
+  objective: "network",
+  data: { name: "mnist-10k", train: 6000, validation: 1000, seed: 0 },
+  budget: { epochs: 2, batchSize: 64 },
+  space: {
+    learningRate: { kind: "logUniform", low: 1e-3, high: 1e-1 },
+    reg: { kind: "logUniform", low: 1e-6, high: 1e-3 },
+    hidden: { kind: "fixed", value: 100 },
+    optimizer: { kind: "fixed", value: "momentum" },
+    schedule: { kind: "choice", values: ["constant", "cosine"] },
+  },
+  search: { kind: "random", trials: 8, seed: 1 },
+};
+
+async function tuneParallel(): Promise<EntryMeasurement> {
+  const spec = parseStudySpec(TUNE_PARALLEL_SPEC, "tune-parallel");
+  const configs = studyConfigs(spec);
+  const perMinute: Record<string, number> = {};
+  const seconds: Record<string, number> = {};
+  for (const workers of [1, 2]) {
+    const started = performance.now();
+    const executor = await startTrialWorkers(spec, { workers });
+    const startup = (performance.now() - started) / 1000;
+    const t0 = performance.now();
+    const result = await runStudy({ configs, executor, log: () => {} });
+    seconds[workers] = (performance.now() - t0) / 1000;
+    await executor.close();
+    perMinute[workers] = (60 * result.ran) / seconds[workers]!;
+    const best = result.best?.validationAccuracy ?? NaN;
+    console.log(`${workers} worker${workers > 1 ? "s" : ""}: ${result.ran} trials in ${seconds[workers]!.toFixed(1)} s = ${perMinute[workers]!.toFixed(1)} trials/min (start-up ${startup.toFixed(1)} s; best validation ${best.toFixed(4)}; ${executor.backends[0]})`);
+  }
+  const speedup = perMinute[2]! / perMinute[1]!;
+  console.log(`speed-up with 2 workers: ${speedup.toFixed(2)}× (target ≥ 1.8×)`);
+  return { nTrain: spec.data.train, nTest: 0, seconds: seconds[2]!, accuracy: null, gflops: null, trialsPerMinute: perMinute, speedup };
+}
+
+export const TUNE_ENTRIES: BenchEntry[] = [{ name: "tune-parallel", dataset: "mnist-10k", run: tuneParallel }];
