@@ -4,3 +4,4 @@ export * from "./settings.js";
 export * from "./tables.js";
 export * from "./live.js";
 export * from "./tune-tables.js";
+export * from "./live-study.js";

@@ -173,3 +173,83 @@ export function accuracyByParameterPlot(trials: readonly TrialRecord[], param: s
     config: { responsive: true, displaylogo: false },
   };
 }
+
+export interface TrialHeatmapOptions {
+  title?: string;
+  /** Cells per axis when the trials are not a grid (random search): log-spaced bins (default 6). */
+  bins?: number;
+  /** Log-spaced cells (default true for both: rates and strengths span decades). */
+  logX?: boolean;
+  logY?: boolean;
+}
+
+/**
+ * Validation accuracy as a heatmap over two hyperparameters, e.g. learning rate × regularisation.
+ * A grid search gives one cell per grid point; other trials (random search) are binned into
+ * `bins` × `bins` cells, log-spaced, each showing its best trial. Cells whose trials all diverged
+ * read "×"; cells without a trial stay empty. Each cell is labelled with its accuracy.
+ */
+export function trialHeatmapPlot(trials: readonly TrialRecord[], x: string, y: string, options: TrialHeatmapOptions = {}): Figure {
+  if (trials.length === 0) throw new Error("trialHeatmapPlot: no trials yet");
+  const xs = trials.map((t) => numeric(t.config, x));
+  const ys = trials.map((t) => numeric(t.config, y));
+  const xAxis = heatmapAxis(xs, options.bins ?? 6, options.logX ?? true, x);
+  const yAxis = heatmapAxis(ys, options.bins ?? 6, options.logY ?? true, y);
+  const best: (number | null)[][] = yAxis.labels.map(() => xAxis.labels.map(() => null));
+  const tried: boolean[][] = yAxis.labels.map(() => xAxis.labels.map(() => false));
+  trials.forEach((t, i) => {
+    const col = xAxis.cell(xs[i]!);
+    const row = yAxis.cell(ys[i]!);
+    tried[row]![col] = true;
+    if (t.status === "ok" && t.validationAccuracy !== null) best[row]![col] = Math.max(best[row]![col] ?? -Infinity, t.validationAccuracy);
+  });
+  const text = best.map((r, i) => r.map((v, j) => (v !== null ? `${(100 * v).toFixed(1)}%` : tried[i]![j] ? "×" : "")));
+  const finite = best.flat().filter((v): v is number => v !== null);
+  return {
+    data: [
+      {
+        type: "heatmap",
+        z: best,
+        x: xAxis.labels,
+        y: yAxis.labels,
+        text,
+        texttemplate: "%{text}",
+        colorscale: ACCURACY_SCALE,
+        zmin: finite.length ? Math.min(...finite) : 0,
+        zmax: finite.length ? Math.max(...finite) : 1,
+        colorbar: { title: { text: "val acc" } },
+        hovertemplate: `${x} %{x}<br>${y} %{y}<br>best validation accuracy %{text}<extra></extra>`,
+        xgap: 2,
+        ygap: 2,
+      },
+    ],
+    layout: {
+      title: { text: options.title ?? `Validation accuracy over ${x} × ${y}` },
+      xaxis: { title: { text: `${x}${options.logX ?? true ? " (log scale)" : ""}` }, type: "category" },
+      yaxis: { title: { text: `${y}${options.logY ?? true ? " (log scale)" : ""}` }, type: "category" },
+      width: 620,
+      height: 480,
+      plot_bgcolor: "#f4f4f4",
+    },
+    config: { responsive: true, displaylogo: false },
+  };
+}
+
+/** The cells of one heatmap axis: the distinct values of a grid, or log/linear bins of random values. */
+function heatmapAxis(values: readonly number[], bins: number, log: boolean, name: string): { labels: string[]; cell: (v: number) => number } {
+  if (log && values.some((v) => v <= 0)) throw new Error(`trialHeatmapPlot: ${name} has values ≤ 0, which a log scale cannot place; pass log${name === "x" ? "X" : "Y"}: false`);
+  const distinct = [...new Set(values)].sort((a, b) => a - b);
+  const label = (v: number): string => (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(Number(v.toPrecision(2))) : v.toExponential(0));
+  if (distinct.length <= Math.max(bins, 8)) {
+    return { labels: distinct.map(label), cell: (v) => distinct.indexOf(v) };
+  }
+  const t = (v: number): number => (log ? Math.log10(v) : v);
+  const lo = t(distinct[0]!);
+  const hi = t(distinct[distinct.length - 1]!);
+  const width = (hi - lo) / bins || 1;
+  const edge = (i: number): number => (log ? 10 ** (lo + i * width) : lo + i * width);
+  return {
+    labels: Array.from({ length: bins }, (_, i) => `${label(edge(i))}–${label(edge(i + 1))}`),
+    cell: (v) => Math.min(bins - 1, Math.max(0, Math.floor((t(v) - lo) / width))),
+  };
+}
