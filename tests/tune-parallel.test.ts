@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openJsonlStore, parseStudySpec, runSpecStudy, studyConfigs, type StudySpec, type TrialRecord } from "../lib/src/tune/index.js";
+import { openJsonlStore, parseStudySpec, runSpecStudy, runStudy, startTrialWorkers, studyConfigs, type StudySpec, type TrialRecord } from "../lib/src/tune/index.js";
 import { InvalidInputError } from "../lib/src/core/checks.js";
 import { initBackend } from "../lib/src/runtime/backend.js";
 
@@ -31,7 +31,10 @@ test("a seeded study gives the same results in this process, in one worker proce
     const serial = await runSpecStudy(spec(), { workers: 0, log: () => {} });
     const one = await runSpecStudy(spec(), { workers: 1, log: () => {} });
     const lines: string[] = [];
-    const two = await runSpecStudy(spec(), { workers: 2, store: openJsonlStore(dir), log: (l) => lines.push(l) });
+    const workers = await startTrialWorkers(spec(), { workers: 2 });
+    // Each worker's backend is held to one thread, whichever backend it is.
+    for (const line of workers.backends) assert.match(line, /\b1 thread\b/, line);
+    const two = await runStudy({ configs: studyConfigs(spec()), executor: workers, store: openJsonlStore(dir), log: (l) => lines.push(l) }).finally(() => workers.close());
     assert.equal(serial.trials.length, 4);
     assert.equal(serial.ran, 4);
     assert.deepEqual(serial.trials.map((t) => t.config), studyConfigs(spec()));

@@ -73,7 +73,9 @@ const defaultLoaders: Record<BackendName, BackendLoader> = {
     // Optional dependency: absent wherever neither its install script nor our build route worked.
     await import("@tensorflow/tfjs-node" as string);
     const native = nativeInfo();
-    return { threads: 0, detail: `TensorFlow ${native.tensorflowVersion}, tfjs-node ${native.tfjsNodeVersion}, ${native.route}`, native };
+    // libtensorflow sizes its thread pools from TF_NUM_INTRAOP_THREADS when set (tune's workers set 1).
+    const intraOp = Number(process.env.TF_NUM_INTRAOP_THREADS);
+    return { threads: Number.isInteger(intraOp) && intraOp > 0 ? intraOp : 0, detail: `TensorFlow ${native.tensorflowVersion}, tfjs-node ${native.tfjsNodeVersion}, ${native.route}`, native };
   },
   async wasm() {
     const { loadWasmBackend } = await import("./wasm.js");
