@@ -17,6 +17,7 @@ import { loadManifest, type Manifest } from "../scripts/assignment/manifest.js";
 import { writeRelease } from "../scripts/assignment/release.js";
 import { grade, type StudentGrade } from "../scripts/assignment/grade.js";
 import { sha256 } from "../scripts/assignment/fingerprint.js";
+import { findNotebookRegions, findRegions, stubNotebook, stubText } from "../scripts/assignment/regions.js";
 import type { ReportLine, ReportedTest } from "../scripts/assignment/reporter.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -44,6 +45,14 @@ function tree(dir: string): string[] {
   };
   walk(dir);
   return out.sort();
+}
+
+/** A source file's text, or a notebook's code cells one after another. */
+function sourceText(path: string): string {
+  const text = readFileSync(path, "utf8");
+  if (!path.endsWith(".ipynb")) return text;
+  const cells = (JSON.parse(text) as { cells: { cell_type: string; source: string[] }[] }).cells;
+  return cells.filter((c) => c.cell_type === "code").map((c) => c.source.join("")).join("\n");
 }
 
 /** Runs a project's tests/exercises.test.ts in one process (cpu backend) and returns each test's result. */
@@ -75,7 +84,7 @@ test("the release is the whole project with every region stubbed, leaves this fi
   }
   assert.ok(!files.has("tests/assignment.test.ts"), "the instructor-only test is left out");
   for (const e of manifest.exercises) {
-    const released = readFileSync(join(releaseA, e.file), "utf8");
+    const released = sourceText(join(releaseA, e.file));
     assert.ok(released.includes(`throw new Error("not implemented yet: ${e.name}");`), `${e.name}: stub in ${e.file}`);
     assert.ok(released.includes(`// YOUR CODE HERE (${e.name}, ${e.points} ${e.points === 1 ? "pt" : "pts"})`), `${e.name}: hint in ${e.file}`);
     assert.ok(!released.includes("BEGIN SOLUTION") && !released.includes("END SOLUTION"), `${e.file}: no markers left`);
@@ -93,7 +102,7 @@ test("the released project type-checks (library, tests, scripts) and every stub 
   const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(releaseA, "tsconfig.json"), "--noEmit"], { encoding: "utf8" });
   assert.equal(tsc.status, 0, `tsc failed on the release:\n${tsc.stdout}${tsc.stderr}`);
   const results = runExerciseTests(releaseA);
-  for (const e of manifest.exercises) {
+  for (const e of manifest.exercises.filter((x) => x.grading !== "manual")) {
     const mine = testsOf(results, e.name);
     assert.ok(mine.length > 0, `${e.name}: its tests ran`);
     for (const t of mine) {
@@ -105,7 +114,7 @@ test("the released project type-checks (library, tests, scripts) and every stub 
 
 test("the solution passes every exercise's tests (full marks) and each exercise has its own tests", () => {
   const results = runExerciseTests(root);
-  for (const e of manifest.exercises) {
+  for (const e of manifest.exercises.filter((x) => x.grading !== "manual")) {
     const mine = testsOf(results, e.name);
     assert.ok(mine.length > 0, `${e.name}: no tests named "${e.name}: ..."`);
     for (const t of mine) assert.ok(t.passed, `${t.name}: ${t.message}`);
@@ -115,13 +124,14 @@ test("the solution passes every exercise's tests (full marks) and each exercise 
 // -------------------------------------------------------------------------------------------------
 // Grading student copies (a few exercises each: every exercise is a child process)
 
-/** A student copy: the solution's lib/src and the release's tests, edited by `edit`. */
+/** A student copy: the solution's lib/src, the release's tests and notebooks, edited by `edit`. */
 function studentCopy(name: string, edit: (dir: string) => void = () => {}): string {
   const dir = join(work, "students", name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   cpSync(join(root, "lib/src"), join(dir, "lib/src"), { recursive: true });
   cpSync(join(releaseA, "tests"), join(dir, "tests"), { recursive: true });
+  cpSync(join(releaseA, "notebooks"), join(dir, "notebooks"), { recursive: true });
   cpSync(join(releaseA, "package.json"), join(dir, "package.json"));
   edit(dir);
   return dir;
@@ -133,14 +143,15 @@ function replaceIn(file: string, from: string, to: string): void {
   writeFileSync(file, text.replace(from, to));
 }
 
-function byExercise(student: StudentGrade): Record<string, number> {
+function byExercise(student: StudentGrade): Record<string, number | null> {
   return Object.fromEntries(student.exercises.map((e) => [e.exercise, e.points]));
 }
 
 const SUBSET = ["relu-forward", "svm-loss-naive", "random-search"];
 
-test("grading: the solution (a .tar.gz) scores full marks, a copy (a .zip) with one broken exercise loses exactly its points", async () => {
-  const solution = studentCopy("solution-copy");
+test("grading: the solution (a .tar.gz) scores full marks, a copy (a .zip) with one broken exercise loses exactly its points; notebook answers are collected for grading by hand", async () => {
+  // The solution's library, and its notebook with the answer in the cell graded by hand.
+  const solution = studentCopy("solution-copy", (dir) => cpSync(join(root, "notebooks/02-linear-classifier.ipynb"), join(dir, "notebooks/02-linear-classifier.ipynb")));
   const solutionArchive = join(work, "students", "alice.tar.gz");
   execFileSync("tar", ["-czf", solutionArchive, "-C", join(work, "students"), "solution-copy"]);
   // relu-forward returns |z| instead of max(0, z): wrong for negative inputs only.
@@ -148,37 +159,46 @@ test("grading: the solution (a .tar.gz) scores full marks, a copy (a .zip) with 
   const brokenArchive = join(work, "students", "bob.zip");
   execFileSync("zip", ["-qr", brokenArchive, "."], { cwd: broken });
   assert.ok(existsSync(solution));
-  const book = await grade([solutionArchive, brokenArchive], { root, exercises: SUBSET, outDir: join(work, "grades-1"), timeLimitSeconds: 60 });
+  const book = await grade([solutionArchive, brokenArchive], { root, exercises: [...SUBSET, "svm-margins-by-hand"], outDir: join(work, "grades-1"), timeLimitSeconds: 60 });
   const [alice, bob] = book.students;
   assert.equal(alice!.student, "alice");
-  assert.deepEqual(byExercise(alice!), { "relu-forward": 1, "svm-loss-naive": 3, "random-search": 2 }, JSON.stringify(alice!.exercises, null, 1));
+  assert.deepEqual(byExercise(alice!), { "relu-forward": 1, "svm-loss-naive": 3, "random-search": 2, "svm-margins-by-hand": null }, JSON.stringify(alice!.exercises, null, 1));
   assert.equal(alice!.points, 6);
   assert.equal(alice!.max, 6);
+  assert.equal(alice!.manualMax, 1);
+  const byHand = alice!.exercises[3]!;
+  assert.equal(byHand.message, "to grade by hand (notebooks/02-linear-classifier.ipynb, cell 5f55f55b): answered");
+  assert.match(byHand.answer!, /const margin = s\[j\]! - s\[yi\]! \+ 1;/);
   assert.equal(alice!.trusted, true);
-  assert.deepEqual(byExercise(bob!), { "relu-forward": 0, "svm-loss-naive": 3, "random-search": 2 }, JSON.stringify(bob!.exercises, null, 1));
+  assert.deepEqual(byExercise(bob!), { "relu-forward": 0, "svm-loss-naive": 3, "random-search": 2, "svm-margins-by-hand": null }, JSON.stringify(bob!.exercises, null, 1));
+  assert.match(bob!.exercises[3]!.message, /: still the stub$/);
   assert.equal(bob!.points, 5);
   assert.match(bob!.exercises[0]!.message, /^1 of 1 failed; "max\(0, z\) element-wise, caching z": out\[0\] is 2, expected 0/);
   // The gradebook: one CSV row per student and exercise, and the JSON with the same grades.
   const csv = readFileSync(book.csvPath, "utf8").trim().split("\n");
   assert.equal(csv[0], "student,exercise,points,max,message,flags");
-  assert.equal(csv.length, 1 + 2 * SUBSET.length);
+  assert.equal(csv.length, 1 + 2 * (SUBSET.length + 1));
+  assert.ok(csv.includes('alice,svm-margins-by-hand,,1,"to grade by hand (notebooks/02-linear-classifier.ipynb, cell 5f55f55b): answered",'), csv.join("\n"));
   assert.ok(csv.includes("alice,relu-forward,1,1,ok (1 test),"), csv.join("\n"));
   assert.ok(csv.some((row) => row.startsWith("bob,relu-forward,0,1,")));
   const json = JSON.parse(readFileSync(book.jsonPath, "utf8")) as { students: StudentGrade[] };
   assert.deepEqual(json.students.map((s) => [s.student, s.points, s.max]), [["alice", 6, 6], ["bob", 5, 6]]);
 });
 
-test("grading: an exercise that never returns is stopped at the time limit, one that exits the process gets 0; each costs only its points", async () => {
+test("grading: an exercise that never returns is stopped at the time limit, one that exits the process or does not compile gets 0; each costs only its points", async () => {
   const troubled = studentCopy("carol", (dir) => {
     replaceIn(join(dir, "lib/src/losses/losses.ts"), "  checkDelta(delta);\n  // BEGIN SOLUTION svm-loss-naive (3 pts)\n", "  checkDelta(delta);\n  // BEGIN SOLUTION svm-loss-naive (3 pts)\n  for (;;) { /* never returns */ }\n");
     // Exit code 0 in the middle of the run: not a pass, since the run never reached its end.
     replaceIn(join(dir, "lib/src/nn/layers.ts"), "  return tf.mul(dout, tf.step(cache.z)) as T;", "  process.exit(0);");
+    // A syntax error: only the exercises whose tests load this file suffer.
+    replaceIn(join(dir, "lib/src/tune/space.ts"), "  const rng = createRng(seed);", "  const rng = createRng(seed;");
   });
-  const book = await grade([troubled], { root, exercises: ["svm-loss-naive", "relu-backward", "affine-forward"], outDir: join(work, "grades-2"), timeLimitSeconds: 20 });
+  const book = await grade([troubled], { root, exercises: ["svm-loss-naive", "relu-backward", "affine-forward", "random-search"], outDir: join(work, "grades-2"), timeLimitSeconds: 20 });
   const carol = book.students[0]!;
-  assert.deepEqual(byExercise(carol), { "svm-loss-naive": 0, "relu-backward": 0, "affine-forward": 1 }, JSON.stringify(carol.exercises, null, 1));
+  assert.deepEqual(byExercise(carol), { "svm-loss-naive": 0, "relu-backward": 0, "affine-forward": 1, "random-search": 0 }, JSON.stringify(carol.exercises, null, 1));
   assert.match(carol.exercises[0]!.message, /^stopped at the time limit of 20 s/);
   assert.match(carol.exercises[1]!.message, /^the test process ended early \(exit code 0\)/);
+  assert.match(carol.exercises[3]!.message, /^1 of 1 failed; .*space\.ts:\d+:\d+: ERROR: Expected "\)"/);
 });
 
 test("grading: edited tests and a changed signature are reported, and the instructor's tests are used", async () => {
@@ -207,4 +227,39 @@ test("grading: edited tests and a changed signature are reported, and the instru
   assert.deepEqual(dave.exercises[1]!.flags, ["tests edited (graded with the instructor's tests)", "signature of reluForward changed"]);
   const csv = readFileSync(book.csvPath, "utf8");
   assert.match(csv, /dave,relu-forward,1,1,ok \(1 test\),tests edited \(graded with the instructor's tests\); signature of reluForward changed/);
+});
+
+// -------------------------------------------------------------------------------------------------
+// Regions in sources and notebook cells
+
+test("regions: a stub keeps the marker's indentation; malformed, nested and unclosed markers are named by line", () => {
+  const source = "function f(): number {\n  check();\n    // BEGIN SOLUTION my-exercise (2 pts)\n    return 42;\n    // END SOLUTION\n}\n";
+  assert.equal(stubText(source, "f.ts").text, "function f(): number {\n  check();\n    // YOUR CODE HERE (my-exercise, 2 pts)\n    throw new Error(\"not implemented yet: my-exercise\");\n}\n");
+  assert.deepEqual(findRegions(source, "f.ts").map((r) => [r.exercise, r.points, r.begin, r.end]), [["my-exercise", 2, 2, 4]]);
+  assert.throws(() => findRegions("// BEGIN SOLUTION My Exercise\n// END SOLUTION\n", "g.ts"), /g\.ts:1: write the marker as/);
+  assert.throws(() => findRegions("// BEGIN SOLUTION a (1 pt)\n// BEGIN SOLUTION b (1 pt)\n", "g.ts"), /g\.ts:2: BEGIN SOLUTION inside the region of "a"/);
+  assert.throws(() => findRegions("x\n// BEGIN SOLUTION a (1 pt)\n", "g.ts"), /g\.ts:2: the region of "a" has no END SOLUTION/);
+  assert.throws(() => findRegions("// END SOLUTION\n", "g.ts"), /g\.ts:1: END SOLUTION without a BEGIN SOLUTION/);
+  assert.throws(() => findRegions("  // END SOLUTION here\n", "g.ts"), /g\.ts:1: malformed solution marker/);
+});
+
+test("regions in notebook cells: the cell is stubbed, everything else of the notebook stays, a notebook without regions is unchanged", () => {
+  const notebook = {
+    cells: [
+      { cell_type: "markdown", metadata: {}, source: ["Compute the margin.\n", "// BEGIN SOLUTION in markdown is text"] },
+      { cell_type: "code", execution_count: null, id: "c1", metadata: {}, outputs: [], source: ["const s = [1, 2, 3];\n", "// BEGIN SOLUTION margins-by-hand (1 pt)\n", "const margin = s[1]! - s[0]! + 1;\n", "// END SOLUTION\n", "console.log(margin);"] },
+    ],
+    metadata: { kernelspec: { name: "tslab" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  const json = `${JSON.stringify(notebook, null, 1)}\n`;
+  const stubbed = stubNotebook(json, "n.ipynb");
+  assert.deepEqual(stubbed.regions.map((r) => r.exercise), ["margins-by-hand"]);
+  const cells = (JSON.parse(stubbed.text) as typeof notebook).cells;
+  assert.deepEqual(cells[1]!.source, ["const s = [1, 2, 3];\n", "// YOUR CODE HERE (margins-by-hand, 1 pt)\n", "throw new Error(\"not implemented yet: margins-by-hand\");\n", "console.log(margin);"]);
+  assert.deepEqual(cells[0], notebook.cells[0], "markdown cells are not touched");
+  assert.deepEqual(findNotebookRegions(json, "n.ipynb").length, 1);
+  const plain = `${JSON.stringify({ ...notebook, cells: [notebook.cells[0]] }, null, 1)}\n`;
+  assert.equal(stubNotebook(plain, "p.ipynb").text, plain);
 });

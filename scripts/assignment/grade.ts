@@ -11,6 +11,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statS
 import { basename, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadManifest, type Exercise, type Manifest } from "./manifest.js";
+import { findRegions } from "./regions.js";
 import { functionSignatures, sha256 } from "./fingerprint.js";
 import { INSTRUCTOR_ONLY, projectFiles } from "./release.js";
 import type { ReportLine, ReportedTest } from "./reporter.js";
@@ -36,9 +37,12 @@ export interface GradeOptions {
 
 export interface ExerciseGrade {
   exercise: string;
-  points: number;
+  /** null for an exercise graded by hand (its points are the instructor's to give). */
+  points: number | null;
   max: number;
   message: string;
+  /** For an exercise graded by hand: the student's notebook cells that held its regions. */
+  answer?: string;
   /** Tests of this exercise that ran and passed / ran. */
   passed: number;
   total: number;
@@ -58,8 +62,10 @@ export interface Integrity {
 export interface StudentGrade {
   student: string;
   source: string;
+  /** Points from the tests, out of `max`; exercises graded by hand (`manualMax` points) come on top. */
   points: number;
   max: number;
+  manualMax: number;
   /** True when nothing was edited that students must keep. */
   trusted: boolean;
   integrity: Integrity;
@@ -88,7 +94,8 @@ function findProjectRoot(dir: string): string | undefined {
     if (existsSync(join(d, "lib", "src"))) return d;
     if (depth >= 2) continue;
     for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.isDirectory() && entry.name !== "node_modules" && !entry.name.startsWith(".")) queue.push([join(d, entry.name), depth + 1]);
+      // (macOS zips carry a __MACOSX shadow folder)
+      if (entry.isDirectory() && entry.name !== "node_modules" && entry.name !== "__MACOSX" && !entry.name.startsWith(".")) queue.push([join(d, entry.name), depth + 1]);
     }
   }
   return undefined;
@@ -118,6 +125,11 @@ function filesUnder(dir: string, prefix: string): string[] {
   return out.sort();
 }
 
+/** A test file's hash, blind to line endings (a copy that went through Windows is not an edit). */
+function testHash(path: string): string {
+  return sha256(readFileSync(path, "utf8").replace(/\r\n/g, "\n"));
+}
+
 /** What the student's copy must match: the release's test files and graded signatures. */
 interface Reference {
   tests: Map<string, string>;
@@ -126,7 +138,7 @@ interface Reference {
 
 function reference(root: string, manifest: Manifest): Reference {
   const tests = new Map<string, string>();
-  for (const file of projectFiles(root, INSTRUCTOR_ONLY)) if (file.startsWith("tests/")) tests.set(file, sha256(readFileSync(join(root, file))));
+  for (const file of projectFiles(root, INSTRUCTOR_ONLY)) if (file.startsWith("tests/")) tests.set(file, testHash(join(root, file)));
   const signatures = new Map<string, Record<string, string>>();
   for (const e of manifest.exercises) {
     if (e.file.endsWith(".ts")) signatures.set(e.name, functionSignatures(readFileSync(join(root, e.file), "utf8"), e.file, e.functions));
@@ -139,7 +151,7 @@ function checkIntegrity(copy: string, manifest: Manifest, ref: Reference): Integ
   const integrity: Integrity = { testsEdited: [], testsMissing: [], testsAdded: [], signaturesChanged: [] };
   for (const [file, hash] of ref.tests) {
     if (!studentTests.has(file)) integrity.testsMissing.push(file);
-    else if (sha256(readFileSync(join(copy, file))) !== hash) integrity.testsEdited.push(file);
+    else if (testHash(join(copy, file)) !== hash) integrity.testsEdited.push(file);
   }
   for (const file of studentTests) if (!ref.tests.has(file) && !INSTRUCTOR_ONLY.includes(file)) integrity.testsAdded.push(file);
   for (const e of manifest.exercises) {
@@ -257,6 +269,41 @@ function scoreExercise(exercise: Exercise, outcome: RunOutcome, limitSeconds: nu
   return { ...base, points: 0, message: `${mine.length - passed} of ${mine.length} failed; "${shortName}": ${firstFailure.message ?? "failed"}` };
 }
 
+interface NotebookCells {
+  cells: { id?: string; cell_type: string; source: string | string[] }[];
+}
+
+function readCells(path: string): NotebookCells["cells"] {
+  return (JSON.parse(readFileSync(path, "utf8")) as NotebookCells).cells;
+}
+
+const cellText = (source: string | string[]): string => (Array.isArray(source) ? source.join("") : source);
+
+/**
+ * An exercise graded by hand: the student's versions of the notebook cells that hold its regions,
+ * found by cell id (the release keeps the ids), for the instructor to read in the gradebook.
+ */
+function manualGrade(root: string, copy: string, exercise: Exercise): Omit<ExerciseGrade, "flags"> {
+  const ids = readCells(join(root, exercise.file))
+    .filter((c) => c.cell_type === "code" && findRegions(cellText(c.source), exercise.file).some((r) => r.exercise === exercise.name))
+    .map((c) => c.id ?? "");
+  const base = { exercise: exercise.name, points: null, max: exercise.points, passed: 0, total: 0 };
+  const path = join(copy, exercise.file);
+  if (!existsSync(path)) return { ...base, message: `to grade by hand, but the copy has no ${exercise.file}` };
+  let cells: NotebookCells["cells"];
+  try {
+    cells = readCells(path);
+  } catch (err) {
+    return { ...base, message: `to grade by hand, but ${exercise.file} is not a readable notebook: ${(err as Error).message.split("\n")[0]}` };
+  }
+  const found = ids.map((id) => cells.find((c) => c.id === id));
+  const missing = ids.filter((_, i) => !found[i]);
+  const answer = found.filter((c): c is NonNullable<typeof c> => c !== undefined).map((c) => cellText(c.source)).join("\n\n");
+  const stub = `not implemented yet: ${exercise.name}`;
+  const state = missing.length > 0 ? `cell ${missing.join(", ")} not found` : answer.includes(stub) ? "still the stub" : "answered";
+  return { ...base, message: `to grade by hand (${exercise.file}, cell ${ids.join(", ")}): ${state}`, answer };
+}
+
 /** Grades one student copy. */
 async function gradeStudent(
   root: string,
@@ -269,11 +316,13 @@ async function gradeStudent(
 ): Promise<StudentGrade> {
   const student = studentName(source);
   const base = join(root, "build", "assignment", "grading", student);
-  const max = exercises.reduce((s, e) => s + e.points, 0);
+  const graded = (e: Exercise): boolean => e.grading !== "manual";
+  const max = exercises.filter(graded).reduce((s, e) => s + e.points, 0);
+  const manualMax = exercises.filter((e) => !graded(e)).reduce((s, e) => s + e.points, 0);
   const empty: Integrity = { testsEdited: [], testsMissing: [], testsAdded: [], signaturesChanged: [] };
   const failAll = (error: string): StudentGrade => ({
-    student, source, points: 0, max, trusted: false, integrity: empty, error,
-    exercises: exercises.map((e) => ({ exercise: e.name, points: 0, max: e.points, message: error, passed: 0, total: 0, flags: [] })),
+    student, source, points: 0, max, manualMax, trusted: false, integrity: empty, error,
+    exercises: exercises.map((e) => ({ exercise: e.name, points: graded(e) ? 0 : null, max: e.points, message: error, passed: 0, total: 0, flags: [] })),
   });
   let copy: string | undefined;
   try {
@@ -289,16 +338,22 @@ async function gradeStudent(
   const testsFlag = integrity.testsEdited.length + integrity.testsMissing.length > 0 ? ["tests edited (graded with the instructor's tests)"] : [];
   const grades: ExerciseGrade[] = [];
   for (const exercise of exercises) {
+    if (!graded(exercise)) {
+      grades.push({ ...manualGrade(root, copy, exercise), flags: [] });
+      continue;
+    }
     const limit = options.timeLimitSeconds ?? exercise.timeLimitSeconds ?? manifest.timeLimitSeconds;
     const outcome = await runExercise(work, exercise, limit, backend);
     const flags = [...testsFlag, ...integrity.signaturesChanged.filter((s) => s.startsWith(`${exercise.name}: `)).map((s) => `signature of ${s.slice(exercise.name.length + 2)} changed`)];
-    const grade = { ...scoreExercise(exercise, outcome, limit), flags };
+    const scored = scoreExercise(exercise, outcome, limit);
+    // Paths in messages relative to the student's project (lib/src/...), not the grading workspace.
+    const grade = { ...scored, message: scored.message.split(`${work}${sep}`).join(""), flags };
     options.log?.(`  ${student} ${exercise.name}: ${grade.points}/${grade.max} ${grade.message}`);
     grades.push(grade);
   }
   // Added test files are harmless (never run); edited or missing tests and changed signatures are not.
   const trusted = integrity.testsEdited.length + integrity.testsMissing.length + integrity.signaturesChanged.length === 0;
-  return { student, source, points: grades.reduce((s, g) => s + g.points, 0), max, trusted, integrity, exercises: grades };
+  return { student, source, points: grades.reduce((s, g) => s + (g.points ?? 0), 0), max, manualMax, trusted, integrity, exercises: grades };
 }
 
 function csvField(value: string | number): string {
@@ -309,10 +364,11 @@ function csvField(value: string | number): string {
 /** A plain-text table of one student's grades. */
 export function formatStudent(grade: StudentGrade): string {
   const width = Math.max(8, ...grade.exercises.map((e) => e.exercise.length));
-  const lines = [`${grade.student}: ${grade.points}/${grade.max} points${grade.trusted ? "" : "  (NOT TRUSTED: see below)"}`];
+  const manual = grade.manualMax > 0 ? ` (+ ${grade.manualMax} to grade by hand)` : "";
+  const lines = [`${grade.student}: ${grade.points}/${grade.max} points${manual}${grade.trusted ? "" : "  (NOT TRUSTED: see below)"}`];
   lines.push(`  ${"exercise".padEnd(width)}  points  message`);
   for (const e of grade.exercises) {
-    lines.push(`  ${e.exercise.padEnd(width)}  ${`${e.points}/${e.max}`.padStart(6)}  ${e.message}${e.flags.length > 0 ? `  [${e.flags.join("; ")}]` : ""}`);
+    lines.push(`  ${e.exercise.padEnd(width)}  ${`${e.points ?? "-"}/${e.max}`.padStart(6)}  ${e.message}${e.flags.length > 0 ? `  [${e.flags.join("; ")}]` : ""}`);
   }
   const { testsEdited, testsMissing, testsAdded, signaturesChanged } = grade.integrity;
   if (grade.error) lines.push(`  error: ${grade.error}`);
@@ -348,7 +404,7 @@ export async function grade(sources: string[], options: GradeOptions): Promise<G
   mkdirSync(outDir, { recursive: true });
   const rows = [["student", "exercise", "points", "max", "message", "flags"].join(",")];
   for (const s of students) {
-    for (const e of s.exercises) rows.push([s.student, e.exercise, e.points, e.max, e.message, e.flags.join("; ")].map(csvField).join(","));
+    for (const e of s.exercises) rows.push([s.student, e.exercise, e.points ?? "", e.max, e.message, e.flags.join("; ")].map(csvField).join(","));
   }
   const csvPath = join(outDir, "gradebook.csv");
   const jsonPath = join(outDir, "gradebook.json");

@@ -22,6 +22,8 @@ export interface Exercise {
   /** Exported functions whose declarations (as in the .d.ts) students must not change. */
   functions: string[];
   summary?: string;
+  /** "tests" (default): graded by `tests`. "manual": graded by hand (notebook cells); the gradebook carries the student's cells. */
+  grading?: "tests" | "manual";
   tests: ExerciseTests[];
   /** Overrides the manifest's `timeLimitSeconds` for this exercise. */
   timeLimitSeconds?: number;
@@ -44,7 +46,11 @@ export function loadManifest(root: string): Manifest {
     if (seen.has(e.name)) throw new Error(`${MANIFEST_PATH}: exercise "${e.name}" is listed twice`);
     seen.add(e.name);
     if (!(e.points > 0)) throw new Error(`${MANIFEST_PATH}: exercise "${e.name}" needs positive points`);
-    if (e.tests.length === 0) throw new Error(`${MANIFEST_PATH}: exercise "${e.name}" has no tests`);
+    if (e.grading === "manual") {
+      if (!e.file.endsWith(".ipynb")) throw new Error(`${MANIFEST_PATH}: exercise "${e.name}" is graded by hand, which only notebook cells are`);
+    } else if (e.tests.length === 0) {
+      throw new Error(`${MANIFEST_PATH}: exercise "${e.name}" has no tests (or mark it "grading": "manual")`);
+    }
     if (!inRegionFolders(manifest, e.file)) throw new Error(`${MANIFEST_PATH}: exercise "${e.name}" is in ${e.file}, outside regionFolders (${manifest.regionFolders.join(", ")})`);
   }
   return manifest;
