@@ -95,3 +95,46 @@ test("schedules: exact values", () => {
   assert.throws(() => constantSchedule(-1), /positive/);
   assert.throws(() => cosineSchedule(0.1, 0), /positive integer/);
 });
+
+test("Adam over several parameters (one flat update) matches the textbook formula per element, in float64", () => {
+  const beta1 = 0.9, beta2 = 0.999, eps = 1e-8, lr = 0.01;
+  const shapes: Record<string, number[]> = { W1: [3, 4], b1: [4], W2: [4, 2], b2: [2] };
+  const init = (name: string, i: number) => Math.sin(7 * i + name.length) * 0.5;
+  const params: Record<string, tf.Variable> = {};
+  const ref: Record<string, { w: number[]; m: number[]; v: number[] }> = {};
+  for (const [name, shape] of Object.entries(shapes)) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const w = Array.from({ length: size }, (_, i) => init(name, i));
+    params[name] = tf.variable(tf.tensor(w, shape));
+    ref[name] = { w, m: w.map(() => 0), v: w.map(() => 0) };
+  }
+  const adam = adamOptimizer({ beta1: beta1, beta2: beta2, epsilon: eps });
+  for (let t = 1; t <= 4; t++) {
+    // gradients that change from step to step: g = w² − t/10 (elementwise)
+    const grads: Record<string, tf.Tensor> = {};
+    for (const [name, shape] of Object.entries(shapes)) {
+      const g = ref[name]!.w.map((x) => x * x - t / 10);
+      grads[name] = tf.tensor(g, shape);
+      const r = ref[name]!;
+      r.m = r.m.map((m, i) => beta1 * m + (1 - beta1) * g[i]!);
+      r.v = r.v.map((v, i) => beta2 * v + (1 - beta2) * g[i]! ** 2);
+      r.w = r.w.map((w, i) => w - (lr * (r.m[i]! / (1 - beta1 ** t))) / (Math.sqrt(r.v[i]! / (1 - beta2 ** t)) + eps));
+    }
+    adam.step(params, grads, lr);
+    tf.dispose(Object.values(grads));
+    for (const name of Object.keys(shapes)) {
+      const got = params[name]!.dataSync();
+      ref[name]!.w.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) < 1e-6, `${name}[${i}] after step ${t}: ${got[i]} vs ${w}`));
+      // keep the reference on the float32 values the library holds, so errors do not compound
+      ref[name]!.w = Array.from(got);
+    }
+  }
+  const before = tf.memory().numTensors;
+  const grads = Object.fromEntries(Object.entries(shapes).map(([n, s]) => [n, tf.ones(s)]));
+  adam.step(params, grads, lr);
+  tf.dispose(Object.values(grads));
+  assert.equal(tf.memory().numTensors, before, "no tensor left behind by a step");
+  assert.throws(() => adam.step(params, { W1: tf.ones([4, 3]), b1: tf.ones([5]) }, lr), /gradient for "b1" has shape \[5\], parameter \[4\]/);
+  adam.dispose();
+  tf.dispose(Object.values(params));
+});

@@ -103,10 +103,12 @@ export function reluForward<T extends tf.Tensor>(z: T): { out: T; cache: Activat
   return { out: a, cache: { z, a } };
   // END SOLUTION
 }
-/** ReLU's backward: ∂L/∂z = ∂L/∂a where z > 0, else 0 (from the cached input z). */
+/** ReLU's backward: ∂L/∂z = ∂L/∂a where z > 0, else 0. */
 export function reluBackward<T extends tf.Tensor>(dout: T, cache: ActivationCache): T {
   // BEGIN SOLUTION relu-backward (1 pt)
-  return tf.mul(dout, tf.step(cache.z)) as T;
+  // The output a = max(0, z) is ≥ 0, so sign(a) is exactly the mask [z > 0]: two kernel calls,
+  // where tf.step(z) costs four on the native backend (NaN check, comparison, fill, select).
+  return tf.mul(dout, tf.sign(cache.a)) as T;
   // END SOLUTION
 }
 
