@@ -201,7 +201,7 @@ test("grading: an exercise that never returns is stopped at the time limit, one 
   assert.match(carol.exercises[3]!.message, /^1 of 1 failed; .*space\.ts:\d+:\d+: ERROR: Expected "\)"/);
 });
 
-test("grading: edited tests and a changed signature are reported, and the instructor's tests are used", async () => {
+test("grading (two exercises at a time): edited tests and a changed signature are reported, and the instructor's tests are used", async () => {
   const tampered = studentCopy("dave", (dir) => {
     // A broken random search, and a test edited to accept anything.
     replaceIn(join(dir, "lib/src/tune/space.ts"), "config[name] = 10 ** (Math.log10(p.low) + rng.next() * (Math.log10(p.high) - Math.log10(p.low)));", "config[name] = p.low + rng.next() * (p.high - p.low);");
@@ -212,7 +212,7 @@ test("grading: edited tests and a changed signature are reported, and the instru
     replaceIn(join(dir, "lib/src/nn/layers.ts"), "/** out = x·W + b for x [N, D], W [D, M], b [M]; out [N, M]. */", "/** My notes: out = x·W + b. */");
     writeFileSync(join(dir, "tests/mine.test.ts"), "// my own test\n");
   });
-  const book = await grade([tampered], { root, exercises: ["random-search", "relu-forward", "affine-forward"], outDir: join(work, "grades-3"), timeLimitSeconds: 60 });
+  const book = await grade([tampered], { root, exercises: ["random-search", "relu-forward", "affine-forward"], outDir: join(work, "grades-3"), timeLimitSeconds: 60, jobs: 2 });
   const dave = book.students[0]!;
   assert.equal(dave.trusted, false);
   assert.deepEqual(dave.integrity, {

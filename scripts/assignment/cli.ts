@@ -2,7 +2,7 @@
  * `npm run assignment -- <command>`: the instructor's tool for assignment mode (README, "For instructors").
  *   check                       the manifest and the solution regions agree; lists exercises and points
  *   release [--out DIR]         writes the student version (default release/)
- *   grade <copy>... [--out DIR] [--time-limit S] [--exercises a,b] [--backend NAME]
+ *   grade <copy>... [--out DIR] [--time-limit S] [--exercises a,b] [--backend NAME] [--jobs N]
  *                               grades student copies (folders, .tar.gz, .zip); writes gradebook.csv/.json
  */
 import { resolve } from "node:path";
@@ -15,7 +15,7 @@ const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
 function usage(message?: string): never {
   if (message) console.error(`assignment: ${message}`);
-  console.error("usage: npm run assignment -- check | release [--out DIR] | grade <copy>... [--out DIR] [--time-limit S] [--exercises a,b] [--backend NAME]");
+  console.error("usage: npm run assignment -- check | release [--out DIR] | grade <copy>... [--out DIR] [--time-limit S] [--exercises a,b] [--backend NAME] [--jobs N]");
   process.exit(2);
 }
 
@@ -60,16 +60,19 @@ switch (command) {
     break;
   }
   case "grade": {
-    const { positional, options } = parse(rest, ["out", "time-limit", "exercises", "backend"]);
+    const { positional, options } = parse(rest, ["out", "time-limit", "exercises", "backend", "jobs"]);
     if (positional.length === 0) usage("grade needs at least one student copy (folder, .tar.gz or .zip)");
     const limit = options.has("time-limit") ? Number(options.get("time-limit")) : undefined;
     if (limit !== undefined && !(limit > 0)) usage(`--time-limit must be a positive number of seconds, got ${options.get("time-limit")}`);
+    const jobs = options.has("jobs") ? Number(options.get("jobs")) : undefined;
+    if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) usage(`--jobs must be a positive integer, got ${options.get("jobs")}`);
     const book = await grade(positional, {
       root: ROOT,
       outDir: options.get("out"),
       timeLimitSeconds: limit,
       exercises: options.get("exercises")?.split(",").map((s) => s.trim()).filter((s) => s !== ""),
       backend: options.get("backend"),
+      jobs,
       log: (line) => console.error(line),
     });
     for (const student of book.students) console.log(`\n${formatStudent(student)}`);
