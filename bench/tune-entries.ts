@@ -5,8 +5,11 @@
  * speed-up; the target on a 2-core machine is at least 1.8×. Worker start-up (loading the backend
  * and the data, once per worker) is timed apart from the trials. The two are measured twice,
  * alternating, and the faster of each pair counts, so a burst of other load on the machine
- * during one run does not decide the ratio; the load average is printed beside each run.
+ * during one run does not decide the ratio. Beside each run: the workers' CPU seconds per trial
+ * (equal for 1 and 2 workers when the cores are really free; higher with 2 when they compete
+ * for something shared) and the load average.
  */
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseStudySpec, studyConfigs } from "../lib/src/tune/spec.js";
 import { startTrialWorkers } from "../lib/src/tune/pool.js";
@@ -28,6 +31,17 @@ export const TUNE_PARALLEL_SPEC = {
   search: { kind: "random", trials: 8, seed: 1 },
 };
 
+/** CPU seconds (user + system) the processes have used so far, from /proc (Linux). */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100;
+}
+
 async function tuneParallel(): Promise<EntryMeasurement> {
   const spec = parseStudySpec(TUNE_PARALLEL_SPEC, "tune-parallel");
   const configs = studyConfigs(spec);
@@ -39,15 +53,17 @@ async function tuneParallel(): Promise<EntryMeasurement> {
       const executor = await startTrialWorkers(spec, { workers });
       const startup = (performance.now() - started) / 1000;
       const t0 = performance.now();
+      const cpu0 = cpuSeconds(executor.pids);
       const result = await runStudy({ configs, executor, log: () => {} });
       const took = (performance.now() - t0) / 1000;
+      const cpuPerTrial = (cpuSeconds(executor.pids) - cpu0) / result.ran;
       await executor.close();
       seconds[workers] = Math.min(seconds[workers] ?? Infinity, took);
       perMinute[workers] = (60 * result.ran) / seconds[workers]!;
       const best = result.best?.validationAccuracy ?? NaN;
       console.log(
         `round ${round}, ${workers} worker${workers > 1 ? "s" : ""}: ${result.ran} trials in ${took.toFixed(1)} s = ${((60 * result.ran) / took).toFixed(1)} trials/min ` +
-          `(start-up ${startup.toFixed(1)} s; best validation ${best.toFixed(4)}; load average ${loadavg()[0]!.toFixed(1)}; ${executor.backends[0]})`,
+          `(worker CPU ${cpuPerTrial.toFixed(2)} s per trial; start-up ${startup.toFixed(1)} s; best validation ${best.toFixed(4)}; load average ${loadavg()[0]!.toFixed(1)}; ${executor.backends[0]})`,
       );
     }
   }

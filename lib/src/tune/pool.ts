@@ -40,6 +40,8 @@ export interface TrialWorkersOptions {
 export interface TrialWorkers extends TrialExecutor {
   /** The backend line each worker reported. */
   readonly backends: string[];
+  /** The workers' process ids (for measuring them, e.g. CPU time in /proc). */
+  readonly pids: number[];
   close(): Promise<void>;
 }
 
@@ -155,6 +157,7 @@ export async function startTrialWorkers(spec: StudySpec, options: TrialWorkersOp
   return {
     size: count,
     backends,
+    pids: slots.map((slot) => slot.child.pid!),
     run: (config) =>
       new Promise<TrialOutcome>((resolve, reject) => {
         queue.push({ config, resolve, reject });
