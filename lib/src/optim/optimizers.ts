@@ -28,22 +28,13 @@ export interface Optimizer {
   dispose(): void;
 }
 
-/** Per-parameter state tensors, created as zeros on first use. */
+/** Per-parameter state tensors, created as zeros of the given shape on first use. */
 class SlotStore {
   private readonly slots = new Map<string, tf.Variable>();
-  get(key: string, like: tf.Tensor): tf.Variable {
+  get(key: string, shape: readonly number[]): tf.Variable {
     let slot = this.slots.get(key);
     if (!slot) {
-      slot = tf.tidy(() => tf.variable(tf.zerosLike(like), false));
-      this.slots.set(key, slot);
-    }
-    return slot;
-  }
-  /** A flat state vector of `size` zeros. */
-  getFlat(key: string, size: number): tf.Variable {
-    let slot = this.slots.get(key);
-    if (!slot) {
-      slot = tf.tidy(() => tf.variable(tf.zeros([size]), false));
+      slot = tf.tidy(() => tf.variable(tf.zeros([...shape]), false));
       this.slots.set(key, slot);
     }
     return slot;
@@ -60,13 +51,19 @@ function forEachParam(
   update: (name: string, param: tf.Variable, grad: tf.Tensor) => void,
 ): void {
   for (const [name, grad] of Object.entries(grads)) {
-    const param = params[name];
-    if (!param) throw new Error(`gradient for "${name}" but no parameter of that name (have ${Object.keys(params).join(", ")})`);
-    if (grad.size !== param.size) {
-      throw new Error(`gradient for "${name}" has shape [${grad.shape.join(", ")}], parameter [${param.shape.join(", ")}]`);
-    }
+    const param = paramOf(params, name, grad);
     tf.tidy(() => update(name, param, grad));
   }
+}
+
+/** The parameter a gradient belongs to; throws when there is none or the sizes differ. */
+function paramOf(params: Record<string, tf.Variable>, name: string, grad: tf.Tensor): tf.Variable {
+  const param = params[name];
+  if (!param) throw new Error(`gradient for "${name}" but no parameter of that name (have ${Object.keys(params).join(", ")})`);
+  if (grad.size !== param.size) {
+    throw new Error(`gradient for "${name}" has shape [${grad.shape.join(", ")}], parameter [${param.shape.join(", ")}]`);
+  }
+  return param;
 }
 
 /** Plain (mini-batch) stochastic gradient descent: w ← w − αg. */
@@ -97,7 +94,7 @@ export function momentumOptimizer(options: MomentumOptions = {}): Optimizer {
     step(params, grads, lr) {
       forEachParam(params, grads, (name, p, g) => {
         // BEGIN SOLUTION sgd-momentum (2 pts)
-        const v = velocity.get(name, p);
+        const v = velocity.get(name, p.shape);
         if (form === "velocity") {
           v.assign(tf.add(tf.mul(rho, v), g));
           p.assign(tf.sub(p, tf.mul(lr, v)));
@@ -120,7 +117,7 @@ export function nesterovOptimizer(options: { momentum?: number } = {}): Optimize
     name: `nesterov(${rho})`,
     step(params, grads, lr) {
       forEachParam(params, grads, (name, p, g) => {
-        const v = velocity.get(name, p);
+        const v = velocity.get(name, p.shape);
         const previous = tf.clone(v);
         v.assign(tf.sub(tf.mul(rho, v), tf.mul(lr, g)));
         p.assign(tf.add(p, tf.add(tf.mul(-rho, previous), tf.mul(1 + rho, v))));
@@ -138,7 +135,7 @@ export function adagradOptimizer(options: { epsilon?: number } = {}): Optimizer 
     name: "adagrad",
     step(params, grads, lr) {
       forEachParam(params, grads, (name, p, g) => {
-        const G = cache.get(name, p);
+        const G = cache.get(name, p.shape);
         G.assign(tf.add(G, tf.square(g)));
         p.assign(tf.sub(p, tf.div(tf.mul(lr, g), tf.add(tf.sqrt(G), eps))));
       });
@@ -156,7 +153,7 @@ export function rmspropOptimizer(options: { decayRate?: number; epsilon?: number
     name: `rmsprop(${decay})`,
     step(params, grads, lr) {
       forEachParam(params, grads, (name, p, g) => {
-        const G = cache.get(name, p);
+        const G = cache.get(name, p.shape);
         G.assign(tf.add(tf.mul(decay, G), tf.mul(1 - decay, tf.square(g))));
         p.assign(tf.sub(p, tf.div(tf.mul(lr, g), tf.add(tf.sqrt(G), eps))));
       });
@@ -186,14 +183,14 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
         // small batches each kernel call costs more in fixed overhead (~30 µs) than in arithmetic,
         // so one concat, 12 kernels and one split replace 12 kernels per parameter tensor (48 for a
         // 2-layer network). The arithmetic is the same, element by element.
-        forEachParam(params, grads, () => {}); // the same checks, the same messages
+        const targets = names.map((n) => paramOf(params, n, grads[n]!));
         const key = names.join(",");
         const t = (steps.get(key) ?? 0) + 1;
         steps.set(key, t);
         const sizes = names.map((n) => grads[n]!.size);
         const total = sizes.reduce((a, b) => a + b, 0);
-        const m = moments.getFlat(`${key}/m`, total);
-        const v = moments.getFlat(`${key}/v`, total);
+        const m = moments.get(`${key}/m`, [total]);
+        const v = moments.get(`${key}/v`, [total]);
         const { rate, epsilon } = corrected(lr, t);
         tf.tidy(() => {
           const g = tf.concat(names.map((n) => tf.reshape(grads[n]!, [-1])));
@@ -201,15 +198,15 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
           v.assign(tf.add(v, tf.mul(1 - beta2, tf.sub(tf.square(g), v))));
           const update = tf.div(tf.mul(rate, m), tf.add(tf.sqrt(v), epsilon));
           const pieces = tf.split(update, sizes);
-          names.forEach((n, i) => params[n]!.assign(tf.sub(params[n]!, tf.reshape(pieces[i]!, params[n]!.shape))));
+          targets.forEach((p, i) => p.assign(tf.sub(p, tf.reshape(pieces[i]!, p.shape))));
         });
         return;
       }
       forEachParam(params, grads, (name, p, g) => {
         const t = (steps.get(name) ?? 0) + 1;
         steps.set(name, t);
-        const m = moments.get(`${name}/m`, p);
-        const v = moments.get(`${name}/v`, p);
+        const m = moments.get(`${name}/m`, p.shape);
+        const v = moments.get(`${name}/v`, p.shape);
         // m ← m + (1 − β₁)(g − m) is β₁m + (1 − β₁)g with one op fewer (likewise v).
         m.assign(tf.add(m, tf.mul(1 - beta1, tf.sub(g, m))));
         v.assign(tf.add(v, tf.mul(1 - beta2, tf.sub(tf.square(g), v))));
