@@ -4,7 +4,8 @@
  * Debian's, then a checksum-verified download into the cache), and the advice shown when offline.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync } from "node:fs";
+import { writeFileAtomically } from "../core/files.js";
 import { dirname, join } from "node:path";
 import { parseIdx, readIdxImagesAndLabels, writeIdx } from "./idx.js";
 import type { IdxImagesAndLabels } from "./idx.js";
@@ -333,10 +334,7 @@ async function downloadIdxFiles(
           `(${failures.join("; ")}). ${whatToDo}`,
       );
     }
-    mkdirSync(cacheDir, { recursive: true });
-    const temporary = `${target}.${process.pid}.tmp`;
-    writeFileSync(temporary, bytes);
-    renameSync(temporary, target);
+    writeFileAtomically(target, bytes);
     paths.push(target);
   }
   return paths;

@@ -5,8 +5,8 @@
  * validates everything it can, and fails with an error naming the file rather than silently
  * truncating or padding. Also writes IDX files, so tests can round-trip and loaders can cache.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
+import { writeFileAtomically } from "../core/files.js";
 import { gunzipSync, gzipSync } from "node:zlib";
 
 /** An n-dimensional array of unsigned bytes as stored in an IDX file; `data` is row-major. */
@@ -183,10 +183,7 @@ export function encodeIdx(dims: readonly number[], data: Uint8Array, options: { 
 export function writeIdx(path: string, dims: readonly number[], data: Uint8Array, options: WriteIdxOptions = {}): void {
   const gzip = options.gzip ?? path.endsWith(".gz");
   const bytes = encodeIdx(dims, data, { gzip });
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, bytes);
-  renameSync(temporary, path);
+  writeFileAtomically(path, bytes);
 }
 
 /**

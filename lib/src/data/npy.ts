@@ -6,8 +6,8 @@
  * of 64 bytes and ended by a newline, then the values in C (row-major) order.
  * We write float32 ('<f4'); we read float32, float64 and int32/int64/uint8, little-endian, C order.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFileAtomically } from "../core/files.js";
 
 /** An n-dimensional array read from a `.npy` file; `data` is row-major. */
 export interface NpyArray {
@@ -100,10 +100,7 @@ export function decodeNpy(bytes: Uint8Array, file = "<bytes>"): NpyArray {
 
 /** Writes a float32 `.npy` file (atomically: a temporary file renamed into place). */
 export function writeNpy(path: string, data: ArrayLike<number>, shape: readonly number[]): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, encodeNpy(data, shape));
-  renameSync(tmp, path);
+  writeFileAtomically(path, encodeNpy(data, shape));
 }
 
 /** Reads a `.npy` file (see `decodeNpy` for the dtypes). */

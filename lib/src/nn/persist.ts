@@ -5,7 +5,8 @@
  *   W1 = numpy.load("model/W1.npy")        # (784, 100) float32, the same row form x @ W1 + b1
  * and a file whose shape does not fit the network fails with an error naming file and shapes.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFileAtomically } from "../core/files.js";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidInputError } from "../core/checks.js";
@@ -41,7 +42,6 @@ function expectedShapes(layerSizes: readonly number[]): Map<string, number[]> {
 
 /** Writes the network's parameters and configuration into `dir` (created if needed). Returns the manifest. */
 export function saveNetwork(net: Network, dir: string): NetworkManifest {
-  mkdirSync(dir, { recursive: true });
   const parameters: NetworkManifest["parameters"] = [];
   for (const [name, shape] of expectedShapes(net.layerSizes)) {
     const param = net.params[name];
@@ -57,9 +57,7 @@ export function saveNetwork(net: Network, dir: string): NetworkManifest {
   if (o.leakyAlpha !== undefined) manifest.leakyAlpha = o.leakyAlpha;
   if (o.delta !== undefined) manifest.delta = o.delta;
   // the manifest last, so a folder with a manifest always has all its weights
-  const tmp = join(dir, `${MANIFEST}.tmp-${process.pid}`);
-  writeFileSync(tmp, JSON.stringify(manifest, null, 2) + "\n");
-  renameSync(tmp, join(dir, MANIFEST));
+  writeFileAtomically(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
   return manifest;
 }
 

@@ -8,9 +8,10 @@ import { LIVE_ENV_VAR } from "../core/progress.js";
 import type { TrialRecord } from "../tune/store.js";
 import type { Figure } from "../viz/figure.js";
 import { figureMimeBundle, newDisplayHandle, type DisplayHandle } from "./display.js";
+import { LIVE_UPDATE_EVERY_MS } from "./live.js";
 
 export interface LiveStudyOptions {
-  /** Minimum time between redraws (default 250 ms). */
+  /** Minimum time between redraws (default LIVE_UPDATE_EVERY_MS, 250 ms, as the progress meter). */
   minIntervalMs?: number;
   /** Where to draw (default: a new display in the running notebook cell). */
   handle?: DisplayHandle;
@@ -28,7 +29,7 @@ export function liveStudyView(
 ): (record: TrialRecord, done: number, total: number) => void {
   const handle = options.handle ?? newDisplayHandle();
   const now = options.now ?? (() => performance.now());
-  const interval = options.minIntervalMs ?? 250;
+  const interval = options.minIntervalMs ?? LIVE_UPDATE_EVERY_MS;
   const live = process.env[LIVE_ENV_VAR] !== "0";
   const trials: TrialRecord[] = [];
   let last = -Infinity;

@@ -11,8 +11,8 @@
 import { formatSeconds, setLiveProgress, type Progress, type ProgressInfo } from "../core/progress.js";
 import { escapeHtmlText, newDisplayHandle, type DisplayHandle, type MimeBundle } from "./display.js";
 
-/** Minimum milliseconds between two updates of the display. */
-const UPDATE_EVERY_MS = 250;
+/** Minimum milliseconds between two updates of a live display (progress meters, study figures). */
+export const LIVE_UPDATE_EVERY_MS = 250;
 /** Most loss points drawn (older points are merged two by two when the curve is full). */
 const CURVE_POINTS = 300;
 
@@ -101,7 +101,7 @@ export function createLiveProgress(label: string, total: number, handle: Display
         }
       }
       const t = now();
-      if (t - last >= UPDATE_EVERY_MS) {
+      if (t - last >= LIVE_UPDATE_EVERY_MS) {
         last = t;
         render(false);
       }
