@@ -22,6 +22,7 @@
 #   CLASSIFIERS_NO_APT=1      never apt-get python3-pip when pip is missing
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source scripts/apt.sh
 root=$PWD
 pkg=$root/node_modules/@tensorflow/tfjs-node
 marker=$pkg/.classifiers-native-route
@@ -117,11 +118,9 @@ python=""
 for p in python3 /usr/bin/python3 python; do
   if command -v "$p" >/dev/null 2>&1 && "$p" -m pip --version >/dev/null 2>&1; then python=$p; break; fi
 done
-if [ -z "$python" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && [ "${CLASSIFIERS_NO_APT:-0}" != 1 ]; then
+if [ -z "$python" ] && can_apt; then
   say "native backend: installing Debian's python3-pip to fetch TensorFlow's C library..."
-  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-pip >/dev/null 2>&1 ||
-    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-pip >/dev/null 2>&1; }; } &&
-    python=/usr/bin/python3
+  apt_install python3-pip >/dev/null 2>&1 && python=/usr/bin/python3
 fi
 [ -n "$python" ] || build_failed "no python3 with pip to fetch the tensorflow-cpu wheel"
 for tool in make g++; do command -v $tool >/dev/null || build_failed "$tool is missing (needed to build tfjs-node's binding)"; done

@@ -7,6 +7,7 @@
 # CLASSIFIERS_NATIVE=0 does not build the native backend (see scripts/native-backend.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/apt.sh
 root=$PWD
 npm_only=0
 [ "${1:-}" = "--npm-only" ] && npm_only=1
@@ -56,7 +57,7 @@ find_python() {
   return 1
 }
 if ! python=$(find_python); then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && [ "${CLASSIFIERS_NO_APT:-0}" != 1 ]; then
+  if can_apt; then
     say "Jupyter not found: installing Debian's jupyter-nbconvert, python3-nbclient, jupyter-notebook..."
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q jupyter-nbconvert python3-nbclient jupyter-notebook

@@ -5,13 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '[test:browser] %s\n' "$*" >&2; }
+source scripts/apt.sh
 bash scripts/setup.sh
 chromium=${CLASSIFIERS_CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$chromium" ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && [ "${CLASSIFIERS_NO_APT:-0}" != 1 ]; then
+  if can_apt; then
     say "installing Debian's chromium..."
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
-      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+    apt_install chromium >/dev/null
   else
     say "ERROR: $chromium not found. Install it (Debian/Ubuntu: sudo apt-get install chromium) or set CLASSIFIERS_CHROMIUM."
     exit 1

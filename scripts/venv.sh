@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '[venv] %s\n' "$*" >&2; }
 die() { printf '[venv] ERROR: %s\n' "$*" >&2; exit 1; }
+source scripts/apt.sh
 
 venv=.venv
 # Versions that agree with environment.yml (the conda route).
@@ -32,9 +33,9 @@ if [ ! -x "$venv/bin/python" ]; then
   if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
     rm -rf "$venv"
     # Debian's python3 needs python3-venv for ensurepip
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && [ "${CLASSIFIERS_NO_APT:-0}" != 1 ]; then
+    if can_apt; then
       say "python3 -m venv failed: installing Debian's python3-venv..."
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >&2 || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >&2; }
+      apt_install python3-venv >&2
       "$python" -m venv "$venv" >&2 || die "python3 -m venv still fails after installing python3-venv."
     else
       die "$python -m venv failed. On Debian/Ubuntu: sudo apt-get install python3-venv (or use conda: conda env create -f environment.yml)."
