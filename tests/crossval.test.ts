@@ -2,12 +2,11 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/backend.js";
-import { createRng } from "../lib/src/core/random.js";
 import { crossValidateKnn, kFoldSplit, pickBestScore, type KnnCrossValidationScore } from "../lib/src/knn/crossval.js";
 import { KnnClassifier } from "../lib/src/knn/knn.js";
 import { accuracy } from "../lib/src/eval/metrics.js";
 import { selectExamples } from "../lib/src/data/preprocess.js";
-import type { Examples } from "../lib/src/core/types.js";
+import { threeBlobs } from "./helpers.js";
 
 before(async () => {
   await initBackend({ log: false });
@@ -41,23 +40,9 @@ test("k-fold splitting is seeded", () => {
   assert.throws(() => kFoldSplit(10, 1, 0), /folds must be an integer ≥ 2/);
 });
 
-/** Two noisy Gaussian blobs in 4-D plus a third class overlapping the second. */
-function blobs(n: number, seed: number): Examples {
-  const rng = createRng(seed);
-  const d = 4;
-  const x = new Float32Array(n * d);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const label = i % 3;
-    y[i] = label;
-    const center = label === 0 ? 0 : label === 1 ? 2 : 2.5;
-    for (let f = 0; f < d; f++) x[i * d + f] = center + rng.normal();
-  }
-  return { x, y, n, d };
-}
 
 test("cross-validation matches fitting each fold separately, for every k and metric", async () => {
-  const data = blobs(90, 5);
+  const data = threeBlobs(90, 5);
   const ks = [1, 3, 4, 9];
   const tensorsBefore = tf.memory().numTensors;
   const result = await crossValidateKnn(data, { ks: [9, 1, 4, 3, 3], folds: 4, seed: 11, showProgress: false });
@@ -91,7 +76,7 @@ test("best score: highest mean, then smaller k, then the metric listed first", (
 });
 
 test("cross-validation rejects bad options", async () => {
-  const data = blobs(20, 1);
+  const data = threeBlobs(20, 1);
   await assert.rejects(crossValidateKnn(data, { ks: [] }), /ks is empty/);
   await assert.rejects(crossValidateKnn(data, { ks: [0] }), /positive integer/);
   await assert.rejects(crossValidateKnn(data, { ks: [17], folds: 5, showProgress: false }), /k=17 is larger than a fold's 16/);

@@ -16,7 +16,6 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/backend.js";
 import { createRng } from "../lib/src/core/random.js";
-import type { Examples } from "../lib/src/core/types.js";
 import type { TrainableModel } from "../lib/src/core/model.js";
 import type { DistanceMatrix } from "../lib/src/knn/distances.js";
 import { KnnClassifier } from "../lib/src/knn/knn.js";
@@ -29,7 +28,7 @@ import { initNetworkParams } from "../lib/src/nn/init.js";
 import type { NetworkConfig } from "../lib/src/nn/network.js";
 import type { Optimizer } from "../lib/src/optim/optimizers.js";
 import { gradCheckTensors } from "../lib/src/optim/gradcheck.js";
-import { randomBatch, referenceDistances } from "./helpers.js";
+import { randomBatch, referenceDistances, threeBlobs } from "./helpers.js";
 
 /** The modules with exercises, loaded on first use. */
 const lib = {
@@ -163,23 +162,10 @@ test("kfold-split: folds are disjoint, cover every index, differ in size by at m
   assert.notDeepEqual(a[0], Array.from({ length: 10 }, (_, i) => i), "the indices are shuffled before splitting");
 });
 
-/** Three noisy classes in 4-D, the last two overlapping. */
-function blobs(n: number, seed: number): Examples {
-  const rng = createRng(seed);
-  const d = 4;
-  const x = new Float32Array(n * d);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    y[i] = i % 3;
-    const center = y[i] === 0 ? 0 : y[i] === 1 ? 2 : 2.5;
-    for (let f = 0; f < d; f++) x[i * d + f] = center + rng.normal();
-  }
-  return { x, y, n, d };
-}
 
 test("knn-cross-validation: every (metric, k) score matches fitting each fold separately", async () => {
   const { crossValidateKnn, kFoldSplit } = await lib.crossval();
-  const data = blobs(60, 5);
+  const data = threeBlobs(60, 5);
   const cv = await crossValidateKnn(data, { ks: [1, 3, 5], metrics: ["l2", "l1"], folds: 3, seed: 11, numClasses: 3, showProgress: false });
   assert.equal(cv.scores.length, 6);
   const folds = kFoldSplit(60, 3, 11);

@@ -5,6 +5,7 @@
 import type { ArrayBatch } from "../lib/src/losses/losses.js";
 import type { Metric } from "../lib/src/knn/neighbors.js";
 import { createRng } from "../lib/src/core/random.js";
+import type { Examples } from "../lib/src/core/types.js";
 
 /** A float64 batch: x [n, d] of N(0, 1) values and n labels uniform in 0..c-1, from `seed`. */
 export function randomBatch(n: number, d: number, c: number, seed: number): ArrayBatch {
@@ -39,4 +40,19 @@ export function referenceDistances(
     }
   }
   return out;
+}
+
+/** Three noisy Gaussian classes in 4-D (n examples, labels i % 3), the third overlapping the second. */
+export function threeBlobs(n: number, seed: number): Examples {
+  const rng = createRng(seed);
+  const d = 4;
+  const x = new Float32Array(n * d);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const label = i % 3;
+    y[i] = label;
+    const center = label === 0 ? 0 : label === 1 ? 2 : 2.5;
+    for (let f = 0; f < d; f++) x[i * d + f] = center + rng.normal();
+  }
+  return { x, y, n, d };
 }
