@@ -15,6 +15,7 @@
  *                  w ← w − α m̂ / (√v̂ + ε)
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { fusedAdam, type FusedAdam } from "../runtime/native.js";
 
 /** A pluggable update rule. */
 export interface Optimizer {
@@ -169,6 +170,7 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
   const eps = options.epsilon ?? 1e-8;
   const moments = new SlotStore();
   const steps = new Map<string, number>();
+  let fused: FusedAdam | undefined;
   /** α_t and ε_t of step t: the bias corrections folded into two host scalars (see below). */
   const corrected = (lr: number, t: number): { rate: number; epsilon: number } => {
     const root = Math.sqrt(1 - beta2 ** t);
@@ -178,6 +180,24 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
     name: `adam(${beta1}, ${beta2})`,
     step(params, grads, lr) {
       const names = Object.keys(grads);
+      // On the native backend each parameter's update is one fused TensorFlow kernel (runtime/native.ts).
+      fused ??= fusedAdam();
+      if (fused) {
+        const targets = names.map((n) => paramOf(params, n, grads[n]!));
+        const key = names.join(",");
+        const t = (steps.get(key) ?? 0) + 1;
+        steps.set(key, t);
+        const settings = { ...corrected(lr, t), beta1, beta2 };
+        const update = fused;
+        tf.tidy(() => {
+          const shaped = names.map((n, i) => {
+            const g = grads[n]!;
+            return [n, g.shape.join() === targets[i]!.shape.join() ? g : tf.reshape(g, targets[i]!.shape)] as const;
+          });
+          update.step(params, Object.fromEntries(shaped), settings);
+        });
+        return;
+      }
       if (names.length > 1) {
         // All parameters as one flat vector: Adam is 12 element-wise kernels per tensor, and at
         // small batches each kernel call costs more in fixed overhead (~30 µs) than in arithmetic,
@@ -218,6 +238,8 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
     },
     dispose() {
       moments.dispose();
+      fused?.dispose();
+      fused = undefined;
       steps.clear();
     },
   };

@@ -17,6 +17,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidInputError } from "../core/checks.js";
 import { requestedWasmThreads } from "./env.js";
+import { installNativeKernels } from "./native.js";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
@@ -72,6 +73,7 @@ const defaultLoaders: Record<BackendName, BackendLoader> = {
     process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
     // Optional dependency: absent wherever neither its install script nor our build route worked.
     await import("@tensorflow/tfjs-node" as string);
+    installNativeKernels();
     const native = nativeInfo();
     // libtensorflow sizes its thread pools from TF_NUM_INTRAOP_THREADS when set (tune's workers set 1).
     const intraOp = Number(process.env.TF_NUM_INTRAOP_THREADS);

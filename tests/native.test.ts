@@ -1,0 +1,85 @@
+/**
+ * The native backend's fast paths (lib/src/runtime/native.ts): the `MatMul` kernel behind tf.matMul and
+ * the fused Adam update. They run only on the `tensorflow` backend; CI runs this file on it (and on
+ * wasm, where the tests below check that nothing native is used).
+ */
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../lib/src/runtime/backend.js";
+import { fusedAdam } from "../lib/src/runtime/native.js";
+import { adamOptimizer } from "../lib/src/optim/index.js";
+import { enableAutodiff } from "../lib/src/nn/autodiff.js";
+
+let native = false;
+before(async () => {
+  native = (await initBackend({ log: false })).name === "tensorflow";
+});
+
+/** Row-major float64 product of a [n, k] and b [k, m] given as plain arrays (with optional transposes). */
+function referenceProduct(a: number[], aShape: number[], b: number[], bShape: number[], transposeA: boolean, transposeB: boolean): number[] {
+  const [ar, ac] = aShape as [number, number];
+  const [br, bc] = bShape as [number, number];
+  const n = transposeA ? ac : ar, k = transposeA ? ar : ac, m = transposeB ? br : bc;
+  const at = (i: number, j: number) => (transposeA ? a[j * ac + i]! : a[i * ac + j]!);
+  const bt = (i: number, j: number) => (transposeB ? b[j * bc + i]! : b[i * bc + j]!);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) {
+    let sum = 0;
+    for (let p = 0; p < k; p++) sum += at(i, p) * bt(p, j);
+    out.push(sum);
+  }
+  return out;
+}
+
+test("tf.matMul gives the float64 product for every transpose combination, 2-D and batched", () => {
+  const values = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(seed * 13 + i * 0.7));
+  for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    const aShape = transposeA ? [7, 5] : [5, 7];
+    const bShape = transposeB ? [3, 7] : [7, 3];
+    const a = values(35, 1), b = values(21, 2);
+    const got = tf.tidy(() => tf.matMul(tf.tensor2d(a, aShape as [number, number]), tf.tensor2d(b, bShape as [number, number]), transposeA, transposeB).arraySync() as number[][]).flat();
+    const want = referenceProduct(a, aShape, b, bShape, transposeA, transposeB);
+    assert.equal(got.length, 15);
+    got.forEach((x, i) => assert.ok(Math.abs(x - want[i]!) < 1e-5, `transposeA=${transposeA} transposeB=${transposeB} [${i}]: ${x} vs ${want[i]}`));
+  }
+  // rank 3 keeps tfjs-node's batched kernel: two independent products
+  const a = values(2 * 5 * 7, 3), b = values(2 * 7 * 3, 4);
+  const got = tf.tidy(() => tf.matMul(tf.tensor3d(a, [2, 5, 7]), tf.tensor3d(b, [2, 7, 3])).arraySync() as number[][][]);
+  for (let batch = 0; batch < 2; batch++) {
+    const want = referenceProduct(a.slice(batch * 35, batch * 35 + 35), [5, 7], b.slice(batch * 21, batch * 21 + 21), [7, 3], false, false);
+    got[batch]!.flat().forEach((x, i) => assert.ok(Math.abs(x - want[i]!) < 1e-5, `batch ${batch} [${i}]`));
+  }
+  // and its gradient (tf.grad runs the same kernel for dA = dC·Bᵀ and dB = Aᵀ·dC)
+  enableAutodiff();
+  const [dA] = tf.tidy(() => tf.grads((x: tf.Tensor) => tf.sum(tf.matMul(x, tf.ones([7, 3]))))([tf.ones([5, 7])]).map((t) => t.arraySync() as number[][]));
+  assert.deepEqual(dA, Array.from({ length: 5 }, () => Array(7).fill(3)));
+});
+
+test("fused Adam is there on the native backend only", () => {
+  const adam = fusedAdam();
+  assert.equal(adam !== undefined, native, `fusedAdam() on ${tf.getBackend()}`);
+  adam?.dispose();
+});
+
+test("Adam follows a parameter assigned from outside between steps, and frees its state when disposed", () => {
+  const tensorsBefore = tf.memory().numTensors;
+  const w = tf.tidy(() => tf.variable(tf.tensor2d([[1, -2], [3, 0.5]])));
+  const adam = adamOptimizer();
+  const grads = { w: tf.tensor2d([[0.5, -1], [2, 0]]) };
+  adam.step({ w }, grads, 0.1);
+  // Adam's first step moves every coordinate with a gradient by α against its sign
+  const first = Array.from(w.dataSync());
+  [0.9, -1.9, 2.9, 0.5].forEach((x, i) => assert.ok(Math.abs(first[i]! - x) < 1e-5, `step 1 [${i}]: ${first[i]} vs ${x}`));
+  // restoring a snapshot: the next step starts from the restored values, not from the optimiser's copy
+  const restored = tf.tensor2d([[10, 10], [10, 10]]);
+  w.assign(restored);
+  restored.dispose();
+  adam.step({ w }, grads, 0.1);
+  const second = Array.from(w.dataSync());
+  // step 2 with the same gradient: m̂ = g and v̂ = g², so the move is again α·sign(g)
+  [9.9, 10.1, 9.9, 10].forEach((x, i) => assert.ok(Math.abs(second[i]! - x) < 1e-4, `step 2 [${i}]: ${second[i]} vs ${x}`));
+  adam.dispose();
+  tf.dispose([w, grads.w]);
+  assert.equal(tf.memory().numTensors, tensorsBefore, "the optimiser's state (resource variables on native) is freed");
+});
