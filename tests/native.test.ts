@@ -1,14 +1,14 @@
 /**
- * The native backend's fast paths (lib/src/runtime/native.ts): the `MatMul` kernel behind tf.matMul and
- * the fused Adam update. They run only on the `tensorflow` backend; CI runs this file on it (and on
+ * The native backend's fast paths (lib/src/runtime/native.ts): the `MatMul` and `Sum` kernels behind
+ * tf.matMul and tf.sum, and the fused Adam and SGD updates. They run only on the `tensorflow` backend; CI runs this file on it (and on
  * wasm, where the tests below check that nothing native is used).
  */
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/backend.js";
-import { fusedAdam } from "../lib/src/runtime/native.js";
-import { adamOptimizer } from "../lib/src/optim/index.js";
+import { fusedAdam, fusedSgd } from "../lib/src/runtime/native.js";
+import { adamOptimizer, sgdOptimizer } from "../lib/src/optim/index.js";
 import { enableAutodiff } from "../lib/src/nn/autodiff.js";
 
 let native = false;
@@ -56,30 +56,58 @@ test("tf.matMul gives the float64 product for every transpose combination, 2-D a
   assert.deepEqual(dA, Array.from({ length: 5 }, () => Array(7).fill(3)));
 });
 
-test("fused Adam is there on the native backend only", () => {
-  const adam = fusedAdam();
-  assert.equal(adam !== undefined, native, `fusedAdam() on ${tf.getBackend()}`);
-  adam?.dispose();
+test("tf.sum over rows, columns, both and with keepDims, on float32 and int32", () => {
+  const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+  assert.deepEqual(tf.sum(x, 0).arraySync(), [5, 7, 9]);
+  assert.deepEqual(tf.sum(x, 1).arraySync(), [6, 15]);
+  assert.deepEqual(tf.sum(x, -1, true).arraySync(), [[6], [15]]);
+  assert.equal(tf.sum(x).arraySync(), 21);
+  const ints = tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32");
+  const rows = tf.sum(ints, 0);
+  assert.equal(rows.dtype, "int32");
+  assert.deepEqual(rows.arraySync(), [4, 6]);
+  tf.dispose([x, ints, rows]);
 });
 
-test("Adam follows a parameter assigned from outside between steps, and frees its state when disposed", () => {
+test("the fused updates are there on the native backend only", () => {
+  for (const make of [fusedAdam, fusedSgd]) {
+    const update = make();
+    assert.equal(update !== undefined, native, `${make.name}() on ${tf.getBackend()}`);
+    update?.dispose();
+  }
+});
+
+/** Native tensor handles alive in tfjs-node's binding (0 on other backends). */
+function nativeHandles(): number {
+  return native ? (tf.backend() as unknown as { binding: { getNumOfTensors(): number } }).binding.getNumOfTensors() : 0;
+}
+
+test("Adam and SGD follow a parameter assigned from outside between steps, and free their state when disposed", () => {
   const tensorsBefore = tf.memory().numTensors;
-  const w = tf.tidy(() => tf.variable(tf.tensor2d([[1, -2], [3, 0.5]])));
-  const adam = adamOptimizer();
-  const grads = { w: tf.tensor2d([[0.5, -1], [2, 0]]) };
-  adam.step({ w }, grads, 0.1);
-  // Adam's first step moves every coordinate with a gradient by α against its sign
-  const first = Array.from(w.dataSync());
-  [0.9, -1.9, 2.9, 0.5].forEach((x, i) => assert.ok(Math.abs(first[i]! - x) < 1e-5, `step 1 [${i}]: ${first[i]} vs ${x}`));
-  // restoring a snapshot: the next step starts from the restored values, not from the optimiser's copy
-  const restored = tf.tensor2d([[10, 10], [10, 10]]);
-  w.assign(restored);
-  restored.dispose();
-  adam.step({ w }, grads, 0.1);
-  const second = Array.from(w.dataSync());
-  // step 2 with the same gradient: m̂ = g and v̂ = g², so the move is again α·sign(g)
-  [9.9, 10.1, 9.9, 10].forEach((x, i) => assert.ok(Math.abs(second[i]! - x) < 1e-4, `step 2 [${i}]: ${second[i]} vs ${x}`));
-  adam.dispose();
-  tf.dispose([w, grads.w]);
-  assert.equal(tf.memory().numTensors, tensorsBefore, "the optimiser's state (resource variables on native) is freed");
+  const handlesBefore = nativeHandles();
+  const cases = [
+    // Adam's first step moves every coordinate with a gradient by α against its sign; so does its
+    // second with the same gradient (m̂ = g and v̂ = g²)
+    { optimizer: adamOptimizer(), first: [0.9, -1.9, 2.9, 0.5], second: [9.9, 10.1, 9.9, 10] },
+    // SGD: w − 0.1·g
+    { optimizer: sgdOptimizer(), first: [0.95, -1.9, 2.8, 0.5], second: [9.95, 10.1, 9.8, 10] },
+  ];
+  for (const { optimizer, first, second } of cases) {
+    const w = tf.tidy(() => tf.variable(tf.tensor2d([[1, -2], [3, 0.5]])));
+    const grads = { w: tf.tensor2d([[0.5, -1], [2, 0]]) };
+    optimizer.step({ w }, grads, 0.1);
+    const got1 = Array.from(w.dataSync());
+    first.forEach((x, i) => assert.ok(Math.abs(got1[i]! - x) < 1e-5, `${optimizer.name} step 1 [${i}]: ${got1[i]} vs ${x}`));
+    // restoring a snapshot: the next step starts from the restored values, not from the optimiser's copy
+    const restored = tf.tensor2d([[10, 10], [10, 10]]);
+    w.assign(restored);
+    restored.dispose();
+    optimizer.step({ w }, grads, 0.1);
+    const got2 = Array.from(w.dataSync());
+    second.forEach((x, i) => assert.ok(Math.abs(got2[i]! - x) < 1e-4, `${optimizer.name} step 2 [${i}]: ${got2[i]} vs ${x}`));
+    optimizer.dispose();
+    tf.dispose([w, grads.w]);
+  }
+  assert.equal(tf.memory().numTensors, tensorsBefore, "no tfjs tensor left");
+  assert.equal(nativeHandles(), handlesBefore, "no native handle left (the resource variables are freed)");
 });

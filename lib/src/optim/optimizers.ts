@@ -15,7 +15,7 @@
  *                  w ← w − α m̂ / (√v̂ + ε)
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { fusedAdam, type FusedAdam } from "../runtime/native.js";
+import { fusedAdam, fusedSgd, type AdamStepSettings, type FusedUpdate } from "../runtime/native.js";
 
 /** A pluggable update rule. */
 export interface Optimizer {
@@ -67,14 +67,33 @@ function paramOf(params: Record<string, tf.Variable>, name: string, grad: tf.Ten
   return param;
 }
 
+/**
+ * One fused update (runtime/native.ts) of every parameter with a gradient, after the same checks as
+ * `forEachParam`; a gradient of another shape with the parameter's size is reshaped.
+ */
+function fusedStep<Settings>(fused: FusedUpdate<Settings>, params: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, settings: Settings): void {
+  const targets = Object.entries(grads).map(([name, g]) => [name, g, paramOf(params, name, g)] as const);
+  tf.tidy(() => {
+    const shaped = targets.map(([name, g, p]) => [name, g.shape.join() === p.shape.join() ? g : tf.reshape(g, p.shape)] as const);
+    fused.step(params, Object.fromEntries(shaped), settings);
+  });
+}
+
 /** Plain (mini-batch) stochastic gradient descent: w ← w − αg. */
 export function sgdOptimizer(): Optimizer {
+  // On the native backend each parameter's update is one fused TensorFlow kernel (runtime/native.ts).
+  let fused: FusedUpdate<{ rate: number }> | undefined;
   return {
     name: "sgd",
     step(params, grads, lr) {
+      fused ??= fusedSgd();
+      if (fused) return fusedStep(fused, params, grads, { rate: lr });
       forEachParam(params, grads, (_, p, g) => p.assign(tf.sub(p, tf.mul(lr, g))));
     },
-    dispose() {},
+    dispose() {
+      fused?.dispose();
+      fused = undefined;
+    },
   };
 }
 
@@ -170,7 +189,7 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
   const eps = options.epsilon ?? 1e-8;
   const moments = new SlotStore();
   const steps = new Map<string, number>();
-  let fused: FusedAdam | undefined;
+  let fused: FusedUpdate<AdamStepSettings> | undefined;
   /** α_t and ε_t of step t: the bias corrections folded into two host scalars (see below). */
   const corrected = (lr: number, t: number): { rate: number; epsilon: number } => {
     const root = Math.sqrt(1 - beta2 ** t);
@@ -183,19 +202,10 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
       // On the native backend each parameter's update is one fused TensorFlow kernel (runtime/native.ts).
       fused ??= fusedAdam();
       if (fused) {
-        const targets = names.map((n) => paramOf(params, n, grads[n]!));
         const key = names.join(",");
         const t = (steps.get(key) ?? 0) + 1;
         steps.set(key, t);
-        const settings = { ...corrected(lr, t), beta1, beta2 };
-        const update = fused;
-        tf.tidy(() => {
-          const shaped = names.map((n, i) => {
-            const g = grads[n]!;
-            return [n, g.shape.join() === targets[i]!.shape.join() ? g : tf.reshape(g, targets[i]!.shape)] as const;
-          });
-          update.step(params, Object.fromEntries(shaped), settings);
-        });
+        fusedStep(fused, params, grads, { ...corrected(lr, t), beta1, beta2 });
         return;
       }
       if (names.length > 1) {

@@ -184,6 +184,7 @@ export function gradientDescentSearch(
     optimizer.step(params, { W: dW }, lr);
     dW.dispose();
   }
+  optimizer.dispose();
   const W = tf.clone(params.W) as tf.Tensor2D;
   params.W.dispose();
   return finish("gradient descent", problem, W, trace, start);

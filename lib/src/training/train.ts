@@ -74,7 +74,7 @@ export async function trainModel(model: TrainableModel, trainInput: Examples, op
     throw new Error(`need at least one iteration, got ${total}`);
   }
   const schedule = asSchedule(options.learningRate);
-  const optimizer = options.optimizer ?? sgdOptimizer();
+  const optimizer = options.optimizer ?? sgdOptimizer(); // disposed at the end when made here
   const printEvery = options.printEvery ?? 100;
   const log = options.log ?? ((line: string) => console.log(line));
   const onDiverge = options.onDiverge ?? "throw";
@@ -176,6 +176,7 @@ export async function trainModel(model: TrainableModel, trainInput: Examples, op
   } finally {
     disposeSnapshot(best);
     batches.dispose();
+    if (!options.optimizer) optimizer.dispose();
   }
   history.seconds = seconds();
   return history;
