@@ -1,8 +1,8 @@
 /**
  * Fast paths on the native `tensorflow` backend (tfjs-node): TensorFlow ops that tfjs-node does not
  * use, for the small tensors of mini-batch training, where each kernel call's fixed cost outweighs
- * its arithmetic. Per-step gains measured on 2 cores, 784-100-10 network (build/scratch A/B runs that
- * alternate both versions in one process):
+ * its arithmetic. Per-step gains measured on 2 cores with the 784-100-10 network of bench/mlp-entries.ts,
+ * alternating both versions in one process (40 rounds of 100 steps each, so machine noise hits both):
  *
  *  - Matrix products of two 2-D tensors run TensorFlow's `MatMul`. tfjs-node runs every product as
  *    `BatchMatMulV2`, which costs ~185 µs for [20, 784]·[784, 100] against 46 µs for `MatMul`, and
