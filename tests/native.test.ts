@@ -7,7 +7,7 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/backend.js";
-import { fusedAdam, fusedSgd } from "../lib/src/runtime/native.js";
+import { fusedAdam, fusedSgd, setNativeKernels } from "../lib/src/runtime/native.js";
 import { adamOptimizer, sgdOptimizer } from "../lib/src/optim/index.js";
 import { enableAutodiff } from "../lib/src/nn/autodiff.js";
 
@@ -110,4 +110,40 @@ test("Adam and SGD follow a parameter assigned from outside between steps, and f
   }
   assert.equal(tf.memory().numTensors, tensorsBefore, "no tfjs tensor left");
   assert.equal(nativeHandles(), handlesBefore, "no native handle left (the resource variables are freed)");
+});
+
+test("fused and element-wise updates give the same parameters (Adam and SGD, three steps)", () => {
+  for (const make of [(fused: boolean) => adamOptimizer({ fused }), (fused: boolean) => sgdOptimizer({ fused })]) {
+    const results = [true, false].map((fused) => {
+      const w = tf.tidy(() => tf.variable(tf.tensor2d([[0.3, -0.7, 1.1], [2, -0.1, 0.05]])));
+      const b = tf.tidy(() => tf.variable(tf.tensor1d([0.5, -0.5, 0])));
+      const optimizer = make(fused);
+      for (let t = 1; t <= 3; t++) {
+        const grads = { w: tf.tensor2d([[t, -1, 0.5], [0.25 * t, 2, -3]]), b: tf.tensor1d([0.1 * t, -0.2, 0.3]) };
+        optimizer.step({ w, b }, grads, 0.05);
+        tf.dispose(Object.values(grads));
+      }
+      const values = [...w.dataSync(), ...b.dataSync()];
+      optimizer.dispose();
+      tf.dispose([w, b]);
+      return values;
+    });
+    results[0]!.forEach((x, i) => assert.ok(Math.abs(x - results[1]![i]!) < 1e-5, `[${i}]: fused ${x} vs element-wise ${results[1]![i]}`));
+  }
+});
+
+test("setNativeKernels switches tf.matMul between the fast kernel and tfjs-node's, with the same values", () => {
+  const a = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+  const b = tf.tensor2d([[1, 0], [0, 1], [1, 1]]);
+  try {
+    setNativeKernels(false);
+    const slow = tf.matMul(a, b).arraySync();
+    setNativeKernels(true);
+    const fast = tf.matMul(a, b).arraySync();
+    assert.deepEqual(fast, [[4, 5], [10, 11]]);
+    assert.deepEqual(slow, fast);
+  } finally {
+    setNativeKernels(true);
+    tf.dispose([a, b]);
+  }
 });

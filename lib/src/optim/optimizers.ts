@@ -79,14 +79,20 @@ function fusedStep<Settings>(fused: FusedUpdate<Settings>, params: Record<string
   });
 }
 
+/** Whether an optimiser may use the native backend's fused update kernel (runtime/native.ts). */
+export interface FusedOption {
+  /** Default true: one fused TensorFlow kernel per parameter on the native backend; false: the element-wise ops everywhere. */
+  fused?: boolean;
+}
+
 /** Plain (mini-batch) stochastic gradient descent: w ← w − αg. */
-export function sgdOptimizer(): Optimizer {
+export function sgdOptimizer(options: FusedOption = {}): Optimizer {
   // On the native backend each parameter's update is one fused TensorFlow kernel (runtime/native.ts).
   let fused: FusedUpdate<{ rate: number }> | undefined;
   return {
     name: "sgd",
     step(params, grads, lr) {
-      fused ??= fusedSgd();
+      if (options.fused !== false) fused ??= fusedSgd();
       if (fused) return fusedStep(fused, params, grads, { rate: lr });
       forEachParam(params, grads, (_, p, g) => p.assign(tf.sub(p, tf.mul(lr, g))));
     },
@@ -183,7 +189,7 @@ export function rmspropOptimizer(options: { decayRate?: number; epsilon?: number
 }
 
 /** Adam with bias correction (β₁ = 0.9, β₂ = 0.999, ε = 1e-8 by default). */
-export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon?: number } = {}): Optimizer {
+export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon?: number } & FusedOption = {}): Optimizer {
   const beta1 = options.beta1 ?? 0.9;
   const beta2 = options.beta2 ?? 0.999;
   const eps = options.epsilon ?? 1e-8;
@@ -200,7 +206,7 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
     step(params, grads, lr) {
       const names = Object.keys(grads);
       // On the native backend each parameter's update is one fused TensorFlow kernel (runtime/native.ts).
-      fused ??= fusedAdam();
+      if (options.fused !== false) fused ??= fusedAdam();
       if (fused) {
         const key = names.join(",");
         const t = (steps.get(key) ?? 0) + 1;

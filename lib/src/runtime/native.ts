@@ -2,7 +2,7 @@
  * Fast paths on the native `tensorflow` backend (tfjs-node): TensorFlow ops that tfjs-node does not
  * use, for the small tensors of mini-batch training, where each kernel call's fixed cost outweighs
  * its arithmetic. Per-step gains measured on 2 cores with the 784-100-10 network of bench/mlp-entries.ts,
- * alternating both versions in one process (40 rounds of 100 steps each, so machine noise hits both):
+ * alternating both versions in one process, so machine noise hits both (`node --import tsx bench/native-ab.ts`):
  *
  *  - Matrix products of two 2-D tensors run TensorFlow's `MatMul`. tfjs-node runs every product as
  *    `BatchMatMulV2`, which costs ~185 µs for [20, 784]·[784, 100] against 46 µs for `MatMul`, and
@@ -50,8 +50,6 @@ function activeNativeBackend(): NativeBackend | undefined {
   return tf.getBackend() === NATIVE ? (tf.backend() as unknown as NativeBackend) : undefined;
 }
 
-let kernelsInstalled = false;
-
 /**
  * int32 constants (reduction axes) as native tensors made once: tfjs-node makes, uploads and frees
  * a tfjs tensor for the axes of every reduction, which costs as much as a small sum itself.
@@ -67,50 +65,58 @@ function int32Constant(backend: NativeBackend, values: number[]): number {
   return id;
 }
 
-/** Registers the native fast kernels (once; called when the native backend loads). */
+/** Our kernel for a tfjs kernel name, given tfjs-node's (for the inputs ours does not handle). */
+const FAST_KERNELS: Record<string, (original: tf.KernelFunc) => tf.KernelFunc> = {
+  BatchMatMul: (original) => (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    if (a.shape.length !== 2 || b.shape.length !== 2 || a.dtype !== "float32" || b.dtype !== "float32") return original(args);
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    const backend = args.backend as unknown as NativeBackend;
+    const { binding } = backend;
+    return backend.executeSingleOutput("MatMul", [
+      { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
+      { name: "transpose_a", type: binding.TF_ATTR_BOOL, value: transposeA },
+      { name: "transpose_b", type: binding.TF_ATTR_BOOL, value: transposeB },
+    ], [a, b]);
+  },
+  Sum: (original) => (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype !== "float32") return original(args);
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const backend = args.backend as unknown as NativeBackend;
+    const { binding } = backend;
+    const axes = tf.util.parseAxisParam(axis, x.shape);
+    const [out] = binding.executeOp("Sum", [
+      { name: "keep_dims", type: binding.TF_ATTR_BOOL, value: keepDims },
+      { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
+      { name: "Tidx", type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 },
+    ], [...backend.getInputTensorIds([x]), int32Constant(backend, axes)], 1);
+    return backend.createOutputTensor(out);
+  },
+};
+
+/** Both versions of each replaced kernel, once the native backend has loaded. */
+const kernelVersions = new Map<string, { original: tf.KernelConfig; fast: tf.KernelConfig }>();
+
+/** Registers the native fast kernels (called when the native backend loads; idempotent). */
 export function installNativeKernels(): void {
-  if (kernelsInstalled) return;
-  const batchMatMul = tf.getKernel("BatchMatMul", NATIVE);
-  if (!batchMatMul) return; // tfjs-node not registered: nothing to replace
-  kernelsInstalled = true;
-  tf.unregisterKernel("BatchMatMul", NATIVE);
-  tf.registerKernel({
-    kernelName: "BatchMatMul",
-    backendName: NATIVE,
-    kernelFunc: (args) => {
-      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      if (a.shape.length !== 2 || b.shape.length !== 2 || a.dtype !== "float32" || b.dtype !== "float32") return batchMatMul.kernelFunc(args);
-      const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-      const backend = args.backend as unknown as NativeBackend;
-      const { binding } = backend;
-      return backend.executeSingleOutput("MatMul", [
-        { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
-        { name: "transpose_a", type: binding.TF_ATTR_BOOL, value: transposeA },
-        { name: "transpose_b", type: binding.TF_ATTR_BOOL, value: transposeB },
-      ], [a, b]);
-    },
-  });
-  const sum = tf.getKernel("Sum", NATIVE);
-  if (sum) {
-    tf.unregisterKernel("Sum", NATIVE);
-    tf.registerKernel({
-      kernelName: "Sum",
-      backendName: NATIVE,
-      kernelFunc: (args) => {
-        const { x } = args.inputs as { x: tf.TensorInfo };
-        if (x.dtype !== "float32") return sum.kernelFunc(args);
-        const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-        const backend = args.backend as unknown as NativeBackend;
-        const { binding } = backend;
-        const axes = tf.util.parseAxisParam(axis, x.shape);
-        const [out] = binding.executeOp("Sum", [
-          { name: "keep_dims", type: binding.TF_ATTR_BOOL, value: keepDims },
-          { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
-          { name: "Tidx", type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 },
-        ], [...backend.getInputTensorIds([x]), int32Constant(backend, axes)], 1);
-        return backend.createOutputTensor(out);
-      },
-    });
+  if (kernelVersions.size > 0) return;
+  for (const [kernelName, make] of Object.entries(FAST_KERNELS)) {
+    const original = tf.getKernel(kernelName, NATIVE);
+    if (!original) continue; // tfjs-node not registered: nothing to replace
+    kernelVersions.set(kernelName, { original, fast: { kernelName, backendName: NATIVE, kernelFunc: make(original.kernelFunc) } });
+  }
+  setNativeKernels(true);
+}
+
+/**
+ * Switches between the fast kernels (on once the native backend loads) and tfjs-node's own, for
+ * measuring one against the other (bench/native-ab.ts). A no-op before the native backend loads.
+ */
+export function setNativeKernels(fast: boolean): void {
+  for (const [kernelName, versions] of kernelVersions) {
+    tf.unregisterKernel(kernelName, NATIVE);
+    tf.registerKernel(fast ? versions.fast : versions.original);
   }
 }
 
