@@ -147,3 +147,24 @@ test("setNativeKernels switches tf.matMul between the fast kernel and tfjs-node'
     tf.dispose([a, b]);
   }
 });
+
+test("Adam over several parameters (one flat group on native) picks up a parameter restored from outside", () => {
+  const tensorsBefore = tf.memory().numTensors;
+  const w = tf.tidy(() => tf.variable(tf.tensor2d([[1, -2], [3, 0.5]])));
+  const b = tf.tidy(() => tf.variable(tf.tensor1d([0.25, -0.25, 4])));
+  const grads = { w: tf.tensor2d([[0.5, -1], [2, 0]]), b: tf.tensor1d([1, -1, 0]) };
+  const adam = adamOptimizer();
+  adam.step({ w, b }, grads, 0.1);
+  const restored = tf.tensor2d([[10, 10], [10, 10]]);
+  w.assign(restored);
+  restored.dispose();
+  adam.step({ w, b }, grads, 0.1);
+  // both steps move each coordinate with a gradient by α against its sign (m̂ = g, v̂ = g²)
+  const want = { w: [9.9, 10.1, 9.9, 10], b: [0.05, -0.05, 4] };
+  for (const [name, got] of [["w", w.dataSync()], ["b", b.dataSync()]] as const) {
+    want[name].forEach((x, i) => assert.ok(Math.abs(got[i]! - x) < 1e-4, `${name}[${i}]: ${got[i]} vs ${x}`));
+  }
+  adam.dispose();
+  tf.dispose([w, b, grads.w, grads.b]);
+  assert.equal(tf.memory().numTensors, tensorsBefore, "no tfjs tensor left");
+});

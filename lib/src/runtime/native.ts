@@ -10,9 +10,14 @@
  *    products run at the same speed either way.
  *  - Float32 sums keep their axes as native constants made once; tfjs-node makes, uploads and frees
  *    a tensor for the axes of every sum (a batch-20 step: 374 → 360 µs).
- *  - SGD's and Adam's updates of a parameter are one `ResourceApplyGradientDescent` /
- *    `ResourceApplyAdam` kernel on TensorFlow resource variables, instead of 2 and ~12 element-wise
- *    kernels (batch-20 SGD step: 373 → 341 µs; Adam's update at batch 64: ~900 → ~300 µs).
+ *  - SGD's update of a parameter is one `ResourceApplyGradientDescent` kernel on a TensorFlow resource
+ *    variable instead of 2 element-wise kernels (batch-20 step: 373 → 341 µs). Adam's update of all
+ *    parameters is one `ResourceApplyAdam` on one flat resource variable (the parameters
+ *    concatenated) instead of about 12 element-wise kernels per parameter: TensorFlow's Adam kernel
+ *    splits its work over the thread pool for any tensor of 100 or more values, and each split makes
+ *    the calling thread sleep until the other thread is done (50-200 µs on a 2-core VM). For the
+ *    network's four tensors those waits were ~280 µs of a ~1100 µs batch-64 step; with one kernel
+ *    for all, the step took ~880 µs.
  *
  * The kernels are installed as tfjs's `BatchMatMul` and `Sum`, so every tf.matMul / tf.sum (and
  * their gradients) use them; the optimisers in optim/ ask for `fusedSgd()` / `fusedAdam()`.
@@ -29,6 +34,7 @@ interface NativeBackend {
     TF_ATTR_SHAPE: number;
     TF_FLOAT: number;
     TF_INT32: number;
+    TF_ATTR_INT: number;
     createTensor(shape: number[], dtype: number, values: Int32Array | Float32Array): number;
     deleteTensor(id: number): void;
     executeOp(name: string, attrs: OpAttr[], inputIds: number[], numOutputs: number): unknown[];
@@ -126,63 +132,120 @@ export function setNativeKernels(fast: boolean): void {
 /** TensorFlow's name for a resource that lives as long as its handle (eager mode's anonymous variables). */
 const ANONYMOUS_RESOURCE = "cd2c89b7-88b7-44c8-ad83-06c2a9158347";
 
+/** Native int32 scalar constants (axes), made once like `int32Constant`'s vectors. */
+const int32Scalars = new Map<number, number>();
+function int32Scalar(backend: NativeBackend, value: number): number {
+  let id = int32Scalars.get(value);
+  if (id === undefined) {
+    id = backend.binding.createTensor([], backend.binding.TF_INT32, Int32Array.of(value));
+    int32Scalars.set(value, id);
+  }
+  return id;
+}
+
+/** The few raw TensorFlow ops the fused updates chain, on native tensor ids (the caller frees outputs). */
+function rawOps(backend: NativeBackend) {
+  const { binding } = backend;
+  const float = (name: string): OpAttr => ({ name, type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT });
+  const int32 = (name: string): OpAttr => ({ name, type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 });
+  const one = (name: string, attrs: OpAttr[], inputs: number[]): number => (binding.executeOp(name, attrs, inputs, 1)[0] as { id: number }).id;
+  return {
+    reshape: (id: number, shape: readonly number[]) => one("Reshape", [float("T"), int32("Tshape")], [id, int32Constant(backend, [...shape])]),
+    concat: (ids: number[]) => one("ConcatV2", [float("T"), { name: "N", type: binding.TF_ATTR_INT, value: ids.length }, int32("Tidx")], [...ids, int32Scalar(backend, 0)]),
+    split: (id: number, sizes: number[]) =>
+      (binding.executeOp("SplitV", [float("T"), int32("Tlen"), { name: "num_split", type: binding.TF_ATTR_INT, value: sizes.length }], [id, int32Constant(backend, sizes), int32Scalar(backend, 0)], sizes.length) as { id: number }[]).map((m) => m.id),
+    read: (handle: number) => one("ReadVariableOp", [float("dtype")], [handle]),
+    free: (ids: number[]) => ids.forEach((id) => binding.deleteTensor(id)),
+  };
+}
+
 /**
- * Resource variables (buffers that training ops update in place) that mirror tfjs variables by name,
- * with the optimiser's state per parameter (Adam's two moments) beside them. They are native handles,
- * not tfjs tensors: freed by `dispose()`, or when the optimiser holding them is garbage-collected.
- * A tfjs variable assigned from outside since the last update (restoring a snapshot, loading
- * weights) is copied in before the next update.
+ * Resource variables (buffers that training ops update in place) that mirror groups of tfjs
+ * variables, with the optimiser's state (Adam's two moments) beside them. A group of one parameter
+ * keeps its shape; a larger group is one flat vector, the parameters concatenated, so that one
+ * kernel updates them all. They are native handles, not tfjs tensors: freed by `dispose()`, or when
+ * the optimiser holding them is garbage-collected. A tfjs variable assigned from outside since the
+ * last update (restoring a snapshot, loading weights) is copied in before the next update.
  */
 class Mirrors {
-  private readonly entries = new Map<string, { handle: number; state: number[]; mirrored: object }>();
+  private readonly entries = new Map<string, { handle: number; state: number[]; mirrored: object[] }>();
   /** Every native handle made, for the finaliser (which must not hold `this`). */
   private readonly handles: number[] = [];
   private readonly float: OpAttr;
+  private readonly ops: ReturnType<typeof rawOps>;
   constructor(
     private readonly backend: NativeBackend,
     private readonly stateCount: number,
   ) {
     this.float = { name: "dtype", type: backend.binding.TF_ATTR_TYPE, value: backend.binding.TF_FLOAT };
+    this.ops = rawOps(backend);
     freeHandles.register(this, { binding: backend.binding, handles: this.handles }, this);
   }
-  private create(initial: tf.Tensor): number {
+  private create(shape: readonly number[], value: number): number {
     const { binding } = this.backend;
     const [meta] = binding.executeOp("VarHandleOp", [
       { name: "container", type: binding.TF_ATTR_STRING, value: "" },
       { name: "shared_name", type: binding.TF_ATTR_STRING, value: ANONYMOUS_RESOURCE },
       this.float,
-      { name: "shape", type: binding.TF_ATTR_SHAPE, value: initial.shape },
+      { name: "shape", type: binding.TF_ATTR_SHAPE, value: shape },
     ], [], 1) as [{ id: number }];
     this.handles.push(meta.id);
-    this.assign(meta.id, initial);
+    this.assign(meta.id, value);
     return meta.id;
   }
-  private assign(handle: number, value: tf.Tensor): void {
+  private assign(handle: number, value: number): void {
     const { binding } = this.backend;
-    binding.executeOp("AssignVariableOp", [this.float, { name: "validate_shape", type: binding.TF_ATTR_BOOL, value: false }], [handle, ...this.backend.getInputTensorIds([value])], 0);
+    binding.executeOp("AssignVariableOp", [this.float, { name: "validate_shape", type: binding.TF_ATTR_BOOL, value: false }], [handle, value], 0);
   }
-  /** The native handles of the parameter's resource variable and of its state, in sync with the tfjs variable. */
-  get(name: string, param: tf.Variable): number[] {
-    let entry = this.entries.get(name);
-    if (!entry) {
-      const zeros = tf.zeros(param.shape);
-      const state = Array.from({ length: this.stateCount }, () => this.create(zeros));
-      zeros.dispose();
-      entry = { handle: this.create(param), state, mirrored: param.dataId };
-      this.entries.set(name, entry);
-    } else if (entry.mirrored !== param.dataId) {
-      this.assign(entry.handle, param);
+  /**
+   * Native ids of the tensors as the group's variable holds them: the tensor itself for a group of
+   * one, else one flat concatenation; `made` lists the ids to free after use.
+   */
+  flat(tensors: tf.Tensor[]): { id: number; made: number[] } {
+    const ids = this.backend.getInputTensorIds(tensors);
+    if (tensors.length === 1) return { id: ids[0]!, made: [] };
+    const pieces = ids.map((id) => this.ops.reshape(id, [-1]));
+    const id = this.ops.concat(pieces);
+    this.ops.free(pieces);
+    return { id, made: [id] };
+  }
+  /** The handles of the group's resource variable and of its state, in sync with the tfjs variables. */
+  get(names: string[], params: tf.Variable[]): number[] {
+    const key = names.join(",");
+    let entry = this.entries.get(key);
+    if (!entry || entry.mirrored.some((dataId, i) => dataId !== params[i]!.dataId)) {
+      const value = this.flat(params);
+      const shape = params.length === 1 ? params[0]!.shape : [params.reduce((n, p) => n + p.size, 0)];
+      if (!entry) {
+        const zeros = tf.zeros(shape);
+        const state = Array.from({ length: this.stateCount }, () => this.create(shape, this.backend.getInputTensorIds([zeros])[0]!));
+        zeros.dispose();
+        entry = { handle: this.create(shape, value.id), state, mirrored: [] };
+        this.entries.set(key, entry);
+      } else {
+        this.assign(entry.handle, value.id);
+      }
+      this.ops.free(value.made);
+      entry.mirrored = params.map((p) => p.dataId);
     }
     return [entry.handle, ...entry.state];
   }
-  /** Reads the updated resource variable into the tfjs variable (TensorFlow copies the buffer before a later in-place update). */
-  readInto(name: string, param: tf.Variable): void {
-    const entry = this.entries.get(name)!;
-    const [meta] = this.backend.binding.executeOp("ReadVariableOp", [this.float], [entry.handle], 1);
-    const value = this.backend.createOutputTensor(meta);
-    param.assign(value);
-    value.dispose();
-    entry.mirrored = param.dataId;
+  /** Reads the updated group into its tfjs variables (TensorFlow copies the buffer before a later in-place update). */
+  readInto(names: string[], params: tf.Variable[]): void {
+    const entry = this.entries.get(names.join(","))!;
+    const read = this.ops.read(entry.handle);
+    let pieces = [read];
+    if (params.length > 1) {
+      const split = this.ops.split(read, params.map((p) => p.size));
+      pieces = split.map((id, i) => this.ops.reshape(id, params[i]!.shape));
+      this.ops.free([read, ...split]);
+    }
+    params.forEach((param, i) => {
+      const value = this.backend.createOutputTensor({ id: pieces[i]!, shape: param.shape, dtype: this.backend.binding.TF_FLOAT });
+      param.assign(value);
+      value.dispose();
+    });
+    entry.mirrored = params.map((p) => p.dataId);
   }
   dispose(): void {
     freeHandles.unregister(this);
@@ -214,6 +277,8 @@ function fusedUpdate<Settings>(
   op: string,
   extraAttrs: (binding: NativeBackend["binding"]) => OpAttr[],
   values: (settings: Settings) => number[],
+  /** One kernel for all parameters (a flat group) instead of one per parameter. */
+  grouped: boolean,
 ): FusedUpdate<Settings> | undefined {
   const backend = activeNativeBackend();
   if (!backend) return undefined;
@@ -226,12 +291,17 @@ function fusedUpdate<Settings>(
   ];
   return {
     step(params, grads, settings) {
+      const names = Object.keys(grads);
+      const groups = grouped ? [names] : names.map((name) => [name]);
       const scalars = values(settings).map((x) => binding.createTensor([], binding.TF_FLOAT, Float32Array.of(x)));
       try {
-        for (const [name, grad] of Object.entries(grads)) {
-          const param = params[name]!;
-          binding.executeOp(op, attrs, [...mirrors.get(name, param), ...scalars, ...backend.getInputTensorIds([grad])], 0);
-          mirrors.readInto(name, param);
+        for (const group of groups) {
+          const targets = group.map((name) => params[name]!);
+          const handles = mirrors.get(group, targets);
+          const grad = mirrors.flat(group.map((name) => grads[name]!));
+          binding.executeOp(op, attrs, [...handles, ...scalars, grad.id], 0);
+          grad.made.forEach((id) => binding.deleteTensor(id));
+          mirrors.readInto(group, targets);
         }
       } finally {
         for (const id of scalars) binding.deleteTensor(id);
@@ -248,10 +318,11 @@ function fusedUpdate<Settings>(
 export function fusedAdam(): FusedUpdate<AdamStepSettings> | undefined {
   return fusedUpdate<AdamStepSettings>(2, "ResourceApplyAdam", (binding) => [{ name: "use_nesterov", type: binding.TF_ATTR_BOOL, value: false }],
     // β₁ᵗ = β₂ᵗ = 0 makes the kernel's own bias correction 1: `rate` and `epsilon` carry it.
-    (s) => [0, 0, s.rate, s.beta1, s.beta2, s.epsilon]);
+    (s) => [0, 0, s.rate, s.beta1, s.beta2, s.epsilon],
+    true);
 }
 
 /** Plain SGD on the native backend: one `ResourceApplyGradientDescent` and one read per parameter. */
 export function fusedSgd(): FusedUpdate<{ rate: number }> | undefined {
-  return fusedUpdate<{ rate: number }>(0, "ResourceApplyGradientDescent", () => [], (s) => [s.rate]);
+  return fusedUpdate<{ rate: number }>(0, "ResourceApplyGradientDescent", () => [], (s) => [s.rate], false);
 }
