@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     const makeOptimizer = (fused: boolean): Optimizer => (job === "adam" ? adamOptimizer({ fused }) : sgdOptimizer({ fused }));
     const fusedOptimizer = makeOptimizer(true);
     const elementwiseOptimizer = makeOptimizer(false);
-    /** Mean µs per step of `run` for each variant, alternating them round by round. */
+    /** Mean µs per training step with each variant's optimiser (after its set-up), alternating them round by round. */
     const compare = (variants: Record<string, () => Optimizer>): Record<string, number> => {
       const total: Record<string, number> = Object.fromEntries(Object.keys(variants).map((k) => [k, 0]));
       for (let round = -1; round < rounds; round++) {

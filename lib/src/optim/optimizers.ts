@@ -81,7 +81,7 @@ function fusedStep<Settings>(fused: FusedUpdate<Settings>, params: Record<string
 
 /** Whether an optimiser may use the native backend's fused update kernel (runtime/native.ts). */
 export interface FusedOption {
-  /** Default true: one fused TensorFlow kernel per parameter on the native backend; false: the element-wise ops everywhere. */
+  /** Default true: fused TensorFlow update kernels on the native backend (runtime/native.ts); false: the element-wise ops everywhere. */
   fused?: boolean;
 }
 
@@ -195,6 +195,12 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
   const eps = options.epsilon ?? 1e-8;
   const moments = new SlotStore();
   const steps = new Map<string, number>();
+  /** t of this step for the parameters under `key` (the bias corrections count steps from 1). */
+  const nextStep = (key: string): number => {
+    const t = (steps.get(key) ?? 0) + 1;
+    steps.set(key, t);
+    return t;
+  };
   let fused: FusedUpdate<AdamStepSettings> | undefined;
   /** α_t and ε_t of step t: the bias corrections folded into two host scalars (see below). */
   const corrected = (lr: number, t: number): { rate: number; epsilon: number } => {
@@ -205,13 +211,10 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
     name: `adam(${beta1}, ${beta2})`,
     step(params, grads, lr) {
       const names = Object.keys(grads);
-      // On the native backend each parameter's update is one fused TensorFlow kernel (runtime/native.ts).
+      // On the native backend all parameters are updated by one fused TensorFlow kernel (runtime/native.ts).
       if (options.fused !== false) fused ??= fusedAdam();
       if (fused) {
-        const key = names.join(",");
-        const t = (steps.get(key) ?? 0) + 1;
-        steps.set(key, t);
-        fusedStep(fused, params, grads, { ...corrected(lr, t), beta1, beta2 });
+        fusedStep(fused, params, grads, { ...corrected(lr, nextStep(names.join(","))), beta1, beta2 });
         return;
       }
       if (names.length > 1) {
@@ -221,8 +224,7 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
         // 2-layer network). The arithmetic is the same, element by element.
         const targets = names.map((n) => paramOf(params, n, grads[n]!));
         const key = names.join(",");
-        const t = (steps.get(key) ?? 0) + 1;
-        steps.set(key, t);
+        const t = nextStep(key);
         const sizes = names.map((n) => grads[n]!.size);
         const total = sizes.reduce((a, b) => a + b, 0);
         const m = moments.get(`${key}/m`, [total]);
@@ -239,8 +241,7 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
         return;
       }
       forEachParam(params, grads, (name, p, g) => {
-        const t = (steps.get(name) ?? 0) + 1;
-        steps.set(name, t);
+        const t = nextStep(name);
         const m = moments.get(`${name}/m`, p.shape);
         const v = moments.get(`${name}/v`, p.shape);
         // m ← m + (1 − β₁)(g − m) is β₁m + (1 − β₁)g with one op fewer (likewise v).

@@ -57,15 +57,16 @@ function activeNativeBackend(): NativeBackend | undefined {
 }
 
 /**
- * int32 constants (reduction axes) as native tensors made once: tfjs-node makes, uploads and frees
- * a tfjs tensor for the axes of every reduction, which costs as much as a small sum itself.
+ * int32 constants (axes, shapes, split sizes) as native tensors made once: tfjs-node makes, uploads
+ * and frees a tfjs tensor for the axes of every reduction, which costs as much as a small sum itself.
+ * A vector by default; `shape` [] makes a scalar of the one value.
  */
 const int32Constants = new Map<string, number>();
-function int32Constant(backend: NativeBackend, values: number[]): number {
-  const key = values.join(",");
+function int32Constant(backend: NativeBackend, values: number[], shape: number[] = [values.length]): number {
+  const key = `${shape.length}:${values.join(",")}`;
   let id = int32Constants.get(key);
   if (id === undefined) {
-    id = backend.binding.createTensor([values.length], backend.binding.TF_INT32, Int32Array.from(values));
+    id = backend.binding.createTensor(shape, backend.binding.TF_INT32, Int32Array.from(values));
     int32Constants.set(key, id);
   }
   return id;
@@ -132,17 +133,6 @@ export function setNativeKernels(fast: boolean): void {
 /** TensorFlow's name for a resource that lives as long as its handle (eager mode's anonymous variables). */
 const ANONYMOUS_RESOURCE = "cd2c89b7-88b7-44c8-ad83-06c2a9158347";
 
-/** Native int32 scalar constants (axes), made once like `int32Constant`'s vectors. */
-const int32Scalars = new Map<number, number>();
-function int32Scalar(backend: NativeBackend, value: number): number {
-  let id = int32Scalars.get(value);
-  if (id === undefined) {
-    id = backend.binding.createTensor([], backend.binding.TF_INT32, Int32Array.of(value));
-    int32Scalars.set(value, id);
-  }
-  return id;
-}
-
 /** The few raw TensorFlow ops the fused updates chain, on native tensor ids (the caller frees outputs). */
 function rawOps(backend: NativeBackend) {
   const { binding } = backend;
@@ -151,9 +141,9 @@ function rawOps(backend: NativeBackend) {
   const one = (name: string, attrs: OpAttr[], inputs: number[]): number => (binding.executeOp(name, attrs, inputs, 1)[0] as { id: number }).id;
   return {
     reshape: (id: number, shape: readonly number[]) => one("Reshape", [float("T"), int32("Tshape")], [id, int32Constant(backend, [...shape])]),
-    concat: (ids: number[]) => one("ConcatV2", [float("T"), { name: "N", type: binding.TF_ATTR_INT, value: ids.length }, int32("Tidx")], [...ids, int32Scalar(backend, 0)]),
+    concat: (ids: number[]) => one("ConcatV2", [float("T"), { name: "N", type: binding.TF_ATTR_INT, value: ids.length }, int32("Tidx")], [...ids, int32Constant(backend, [0], [])]),
     split: (id: number, sizes: number[]) =>
-      (binding.executeOp("SplitV", [float("T"), int32("Tlen"), { name: "num_split", type: binding.TF_ATTR_INT, value: sizes.length }], [id, int32Constant(backend, sizes), int32Scalar(backend, 0)], sizes.length) as { id: number }[]).map((m) => m.id),
+      (binding.executeOp("SplitV", [float("T"), int32("Tlen"), { name: "num_split", type: binding.TF_ATTR_INT, value: sizes.length }], [id, int32Constant(backend, sizes), int32Constant(backend, [0], [])], sizes.length) as { id: number }[]).map((m) => m.id),
     read: (handle: number) => one("ReadVariableOp", [float("dtype")], [handle]),
     free: (ids: number[]) => ids.forEach((id) => binding.deleteTensor(id)),
   };
@@ -266,7 +256,7 @@ export interface AdamStepSettings {
   beta2: number;
 }
 
-/** An optimiser update as fused native kernels: one kernel and one read per parameter. */
+/** An optimiser update as fused native kernels: one update kernel per parameter (SGD) or for all of them (Adam), then reads into the tfjs variables. */
 export interface FusedUpdate<Settings> {
   step(params: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, settings: Settings): void;
   dispose(): void;
@@ -312,8 +302,9 @@ function fusedUpdate<Settings>(
 }
 
 /**
- * Adam on the native backend: per parameter, one `ResourceApplyAdam` (which updates the parameter and
- * both moments in place) and one read into the tfjs variable. Undefined on other backends.
+ * Adam on the native backend: one `ResourceApplyAdam` over all parameters concatenated (it updates
+ * them and both moments in place), then one read split back into the tfjs variables. Undefined on
+ * other backends.
  */
 export function fusedAdam(): FusedUpdate<AdamStepSettings> | undefined {
   return fusedUpdate<AdamStepSettings>(2, "ResourceApplyAdam", (binding) => [{ name: "use_nesterov", type: binding.TF_ATTR_BOOL, value: false }],
