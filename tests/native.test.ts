@@ -7,7 +7,12 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/backend.js";
-import { fusedAdam, fusedSgd, setNativeKernels } from "../lib/src/runtime/native.js";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fusedAdam, fusedSgd, nativeMatMulBlocker, setNativeKernels } from "../lib/src/runtime/native.js";
+import { InvalidInputError } from "../lib/src/core/checks.js";
 import { adamOptimizer, sgdOptimizer } from "../lib/src/optim/index.js";
 import { enableAutodiff } from "../lib/src/nn/autodiff.js";
 
@@ -167,4 +172,54 @@ test("Adam over several parameters (one flat group on native) picks up a paramet
   adam.dispose();
   tf.dispose([w, b, grads.w, grads.b]);
   assert.equal(tf.memory().numTensors, tensorsBefore, "no tfjs tensor left");
+});
+
+test("TensorFlow's MatMul steps aside under a profiler or an inspector, and CLASSIFIERS_NATIVE_MATMUL decides when set", () => {
+  const none: NodeJS.ProcessEnv = {};
+  assert.equal(nativeMatMulBlocker(none, [], undefined, 0), undefined);
+  assert.match(nativeMatMulBlocker(none, [], undefined, 1) ?? "", /SIGINT handler/);
+  assert.equal(nativeMatMulBlocker(none, ["--cpu-prof-dir=/tmp", "--prof-process", "--import", "tsx"], undefined, 0), undefined);
+  assert.match(nativeMatMulBlocker(none, ["--cpu-prof"], undefined) ?? "", /--cpu-prof.*oneDNN#4845/);
+  assert.match(nativeMatMulBlocker(none, ["--prof"], undefined) ?? "", /--prof\b/);
+  assert.match(nativeMatMulBlocker({ NODE_OPTIONS: "--max-old-space-size=4096 --inspect=9229" }, [], undefined) ?? "", /--inspect=9229/);
+  assert.match(nativeMatMulBlocker(none, [], "ws://127.0.0.1:9229/x") ?? "", /open inspector/);
+  assert.equal(nativeMatMulBlocker({ CLASSIFIERS_NATIVE_MATMUL: "1" }, ["--cpu-prof"], "ws://127.0.0.1:9229/x"), undefined);
+  assert.match(nativeMatMulBlocker({ CLASSIFIERS_NATIVE_MATMUL: "0" }, [], undefined) ?? "", /CLASSIFIERS_NATIVE_MATMUL=0/);
+  assert.throws(() => nativeMatMulBlocker({ CLASSIFIERS_NATIVE_MATMUL: "yes" }, [], undefined), (err: unknown) => err instanceof InvalidInputError && /CLASSIFIERS_NATIVE_MATMUL=yes/.test(err.message));
+});
+
+test("20,000 small products under node --cpu-prof finish (TensorFlow's MatMul aborts there with a corrupted heap)", (t) => {
+  if (!native) return t.skip("native backend only");
+  const profiles = mkdtempSync(path.join(os.tmpdir(), "cpu-prof-"));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, CLASSIFIERS_BACKEND: "tensorflow" };
+    delete env.CLASSIFIERS_NATIVE_MATMUL;
+    const run = spawnSync(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profiles}`, "--import", "tsx", "tests/matmul-under-profiler.ts", "20000"], { encoding: "utf8", env, timeout: 180_000 });
+    assert.equal(run.status, 0, `exit ${run.status} (signal ${run.signal}): ${run.stderr.split("\n").filter((line) => !line.startsWith("I0000")).slice(-3).join(" | ")}`);
+    assert.match(run.stdout, /tfjs-node's matrix product under --cpu-prof/);
+    assert.match(run.stdout, /^ok 20000 products/m);
+  } finally {
+    rmSync(profiles, { recursive: true, force: true });
+  }
+});
+
+test("20,000 small products while SIGINTs arrive (a notebook's interrupts) finish", async (t) => {
+  if (!native) return t.skip("native backend only");
+  const env: NodeJS.ProcessEnv = { ...process.env, CLASSIFIERS_BACKEND: "tensorflow" };
+  delete env.CLASSIFIERS_NATIVE_MATMUL;
+  const child = spawn(process.execPath, ["--import", "tsx", "tests/matmul-under-profiler.ts", "20000", "sigint"], { env });
+  let stdout = "", stderr = "";
+  let sender: NodeJS.Timeout | undefined;
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk;
+    if (!sender && stdout.includes("ready")) sender = setInterval(() => child.kill("SIGINT"), 10);
+    if (stdout.includes("ok ")) clearInterval(sender);
+  });
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on("exit", (c, s) => resolve([c, s])));
+  clearInterval(sender);
+  assert.equal(code, 0, `exit ${code} (signal ${signal}): ${stderr.split("\n").filter((line) => !line.startsWith("I0000")).slice(-3).join(" | ")}`);
+  assert.match(stdout, /tfjs-node's matrix product under a SIGINT handler/);
+  const handled = Number(/ok 20000 products, (\d+) signals handled/.exec(stdout)?.[1]);
+  assert.ok(handled >= 20, `only ${handled} SIGINTs reached the handler: the test did not test much`);
 });

@@ -16,8 +16,8 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidInputError } from "../core/checks.js";
-import { requestedWasmThreads } from "./env.js";
-import { installNativeKernels } from "./native.js";
+import { requestedNativeMatMul, requestedWasmThreads } from "./env.js";
+import { installNativeKernels, nativeKernelNotes } from "./native.js";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
@@ -77,7 +77,7 @@ const defaultLoaders: Record<BackendName, BackendLoader> = {
     const native = nativeInfo();
     // libtensorflow sizes its thread pools from TF_NUM_INTRAOP_THREADS when set (tune's workers set 1).
     const intraOp = Number(process.env.TF_NUM_INTRAOP_THREADS);
-    return { threads: Number.isInteger(intraOp) && intraOp > 0 ? intraOp : 0, detail: `TensorFlow ${native.tensorflowVersion}, tfjs-node ${native.tfjsNodeVersion}, ${native.route}`, native };
+    return { threads: Number.isInteger(intraOp) && intraOp > 0 ? intraOp : 0, detail: [`TensorFlow ${native.tensorflowVersion}, tfjs-node ${native.tfjsNodeVersion}, ${native.route}`, ...nativeKernelNotes].join(", "), native };
   },
   async wasm() {
     const { loadWasmBackend } = await import("./wasm.js");
@@ -174,7 +174,9 @@ export async function chooseBackend(
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const forced = options.backend ?? parseForced(process.env[BACKEND_ENV_VAR]);
-  requestedWasmThreads(); // a bad CLASSIFIERS_WASM_THREADS is an error on every backend, not a silent fallback
+  // a bad CLASSIFIERS_WASM_THREADS or CLASSIFIERS_NATIVE_MATMUL is an error on every backend, not a silent fallback
+  requestedWasmThreads();
+  requestedNativeMatMul();
   if (active && (!forced || forced === active.name)) return active;
   if (!pending) pending = chooseBackend(forced);
   try {

@@ -18,3 +18,14 @@ export function requestedWasmThreads(value = process.env[WASM_THREADS_ENV_VAR]):
   }
   return n;
 }
+
+/** "0": keep tfjs-node's matrix product on the native backend; "1": TensorFlow's `MatMul` even under a profiler (runtime/native.ts). */
+export const NATIVE_MATMUL_ENV_VAR = "CLASSIFIERS_NATIVE_MATMUL";
+
+/** What CLASSIFIERS_NATIVE_MATMUL asks for: true, false, or undefined when unset (decide by itself). */
+export function requestedNativeMatMul(value = process.env[NATIVE_MATMUL_ENV_VAR]): boolean | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  if (value.trim() === "1") return true;
+  if (value.trim() === "0") return false;
+  throw new InvalidInputError(NATIVE_MATMUL_ENV_VAR, `${NATIVE_MATMUL_ENV_VAR}=${value} is not 0 or 1; use 0 (tfjs-node's product), 1 (TensorFlow's MatMul, even under a profiler), or unset it.`);
+}

@@ -21,9 +21,20 @@
  *
  * The kernels are installed as tfjs's `BatchMatMul` and `Sum`, so every tf.matMul / tf.sum (and
  * their gradients) use them; the optimisers in optim/ ask for `fusedSgd()` / `fusedAdam()`.
+ *
+ * Except where signals are expected: `MatMul` calls oneDNN's legacy sgemm, whose generated kernels
+ * point the stack register into the heap (uxlfoundation/oneDNN#4845, fixed in oneDNN 3.11.2; the
+ * TensorFlow 2.21 wheel bundles an older one). A signal handled in the middle of a product writes its
+ * frame there, and the process aborts later ("corrupted size vs. prev_size"). `node --cpu-prof`
+ * sends such a signal about a thousand times a second, and a notebook kernel (tslab) turns "interrupt"
+ * into SIGINT, so with a profiler or a SIGINT handler in sight the product stays tfjs-node's
+ * `BatchMatMulV2` (oneDNN's matmul primitive, which keeps the stack register).
+ * CLASSIFIERS_NATIVE_MATMUL=0 or 1 decides instead (`nativeMatMulBlocker`).
  * Values equal the other backends' to float32 rounding (tests/native.test.ts, tests/optimizers.test.ts).
  */
+import inspector from "node:inspector";
 import * as tf from "@tensorflow/tfjs-core";
+import { NATIVE_MATMUL_ENV_VAR, requestedNativeMatMul } from "./env.js";
 
 /** The parts of tfjs-node's backend used here (its `binding` is the N-API module). */
 interface NativeBackend {
@@ -102,19 +113,49 @@ const FAST_KERNELS: Record<string, (original: tf.KernelFunc) => tf.KernelFunc> =
   },
 };
 
+/** Node options that start a sampling profiler (signals) or an inspector (which can start one at any time). */
+const PROFILER_FLAG = /^--(cpu-prof|prof|inspect|inspect-brk|inspect-wait)(=|$)/;
+
+/**
+ * Why TensorFlow's `MatMul` must not replace tfjs-node's product in this process (see the header),
+ * or undefined when it may: CLASSIFIERS_NATIVE_MATMUL=0, or, unless it is 1, a profiler or an
+ * inspector among the process's options (`execArgv`, NODE_OPTIONS), an open inspector, or a SIGINT
+ * handler (a notebook kernel's: tslab interrupts a cell with SIGINT, which can arrive mid-product).
+ */
+export function nativeMatMulBlocker(
+  env: NodeJS.ProcessEnv = process.env,
+  execArgv: readonly string[] = process.execArgv,
+  inspectorUrl: string | undefined = inspector.url(),
+  sigintListeners: number = process.listenerCount("SIGINT"),
+): string | undefined {
+  const requested = requestedNativeMatMul(env[NATIVE_MATMUL_ENV_VAR]);
+  if (requested !== undefined) return requested ? undefined : `as ${NATIVE_MATMUL_ENV_VAR}=0 asks`;
+  const flag = [...execArgv, ...(env.NODE_OPTIONS ?? "").split(/\s+/)].find((option) => PROFILER_FLAG.test(option));
+  const signals = flag ?? (inspectorUrl ? "an open inspector" : sigintListeners > 0 ? "a SIGINT handler" : undefined);
+  return signals && `under ${signals}, where TensorFlow's MatMul is not signal-safe (oneDNN#4845)`;
+}
+
 /** Both versions of each replaced kernel, once the native backend has loaded. */
 const kernelVersions = new Map<string, { original: tf.KernelConfig; fast: tf.KernelConfig }>();
 
 /** Registers the native fast kernels (called when the native backend loads; idempotent). */
 export function installNativeKernels(): void {
   if (kernelVersions.size > 0) return;
+  const matMulBlocker = nativeMatMulBlocker();
   for (const [kernelName, make] of Object.entries(FAST_KERNELS)) {
+    if (kernelName === "BatchMatMul" && matMulBlocker) {
+      nativeKernelNotes.push(`tfjs-node's matrix product ${matMulBlocker}`);
+      continue;
+    }
     const original = tf.getKernel(kernelName, NATIVE);
     if (!original) continue; // tfjs-node not registered: nothing to replace
     kernelVersions.set(kernelName, { original, fast: { kernelName, backendName: NATIVE, kernelFunc: make(original.kernelFunc) } });
   }
   setNativeKernels(true);
 }
+
+/** What the installed kernels leave out and why, for the backend's one-line summary. */
+export const nativeKernelNotes: string[] = [];
 
 /**
  * Switches between the fast kernels (on once the native backend loads) and tfjs-node's own, for
