@@ -13,6 +13,8 @@
 #      configured index (libtensorflow_cc.so.2 exports the C and eager C APIs tfjs-node calls; the
 #      wheel also carries their headers), then tfjs-node's own binding sources compiled with node-gyp.
 #      Only the two libraries and the headers the binding includes are kept; the wheel is deleted.
+#      The binding's source is patched first (scripts/hold-signals.py): it can hold signals off
+#      during products, which TensorFlow's oneDNN needs under profilers and notebook interrupts.
 # Environment:
 #   CLASSIFIERS_NATIVE=0      skip routes 2 and 3 (tfjs-node's own install still runs inside npm ci;
 #                             CLASSIFIERS_BACKEND=wasm decides the backend at run time)
@@ -41,6 +43,13 @@ probe() {
 
 if [ "${CLASSIFIERS_NATIVE:-1}" = 0 ] && [ -f "$marker" ]; then
   # Undo this script's earlier work so the run-time choice falls to WebAssembly too.
+  rm -rf "$pkg/deps" "$pkg"/lib/napi-v*/tfjs_binding.node "$marker"
+fi
+# The route note of this script's current build; a binding from an older version of the script is
+# replaced (through the cache or a build) instead of kept.
+route_note="binding built against the tensorflow-cpu wheel, holds signals during products"
+if [ -d "$pkg" ] && [ -f "$marker" ] && [ "$(cat "$marker")" != "$route_note" ]; then
+  say "native backend: replacing a binding from an older setup ($(cat "$marker"))"
   rm -rf "$pkg/deps" "$pkg"/lib/napi-v*/tfjs_binding.node "$marker"
 fi
 if [ -d "$pkg" ] && out=$(probe); then
@@ -81,7 +90,8 @@ install_from() {
 }
 
 # --- route 2: the cache ---------------------------------------------------------------------
-prefix="tfjs-node-$tfjs_node_version-node-abi$node_abi-napi$napi-tf"
+# "holdsig": the binding is patched by scripts/hold-signals.py (older cache entries are not).
+prefix="tfjs-node-$tfjs_node_version-node-abi$node_abi-napi$napi-holdsig-tf"
 find_cached() {
   local want=${CLASSIFIERS_TF_VERSION:-}
   ls -d "$cache_root/$prefix"${want:-*} 2>/dev/null | sort -V | tail -n 1
@@ -92,7 +102,7 @@ use_cached() {
   install_from "$entry" || return 1
   local tf_version
   tf_version=$(probe) || return 1
-  echo "binding built against the tensorflow-cpu wheel" > "$marker"
+  echo "$route_note" > "$marker"
   say "native backend: TensorFlow $tf_version, tfjs-node's $(cat "$marker"), $how ($entry)"
 }
 entry=$(find_cached)
@@ -204,6 +214,10 @@ fi
 rm -rf "$work/wheel"   # about 270 MB, no longer needed
 
 rm -rf "$pkg/deps" "$pkg/build" && ln -s "$staged" "$pkg/deps"
+if ! "$python" scripts/hold-signals.py "$pkg/binding/tfjs_backend.cc" > "$work/hold-signals.log" 2>&1; then
+  rm -rf "$pkg/deps"
+  build_failed "could not patch tfjs-node's binding to hold signals: $(tail -n 1 "$work/hold-signals.log")"
+fi
 if ! (cd "$pkg" && node "$node_gyp" rebuild --nodedir="$node_dir" --module_name=tfjs_binding \
       --module_path="$module_dir" --napi_build_version="$napi") > "$work/node-gyp.log" 2>&1; then
   rm -rf "$pkg/deps"

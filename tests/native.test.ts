@@ -11,8 +11,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fusedAdam, fusedSgd, nativeMatMulBlocker, setNativeKernels } from "../lib/src/runtime/native.js";
+import { expectedSignals, fusedAdam, fusedSgd, nativeMatMulBlocker, setNativeKernels } from "../lib/src/runtime/native.js";
 import { InvalidInputError } from "../lib/src/core/checks.js";
+import { HOLDS_SIGNALS_ROUTE } from "../lib/src/runtime/backend.js";
+import { readFileSync } from "node:fs";
 import { adamOptimizer, sgdOptimizer } from "../lib/src/optim/index.js";
 import { enableAutodiff } from "../lib/src/nn/autodiff.js";
 
@@ -174,18 +176,23 @@ test("Adam over several parameters (one flat group on native) picks up a paramet
   assert.equal(tf.memory().numTensors, tensorsBefore, "no tfjs tensor left");
 });
 
-test("TensorFlow's MatMul steps aside under a profiler or an inspector, and CLASSIFIERS_NATIVE_MATMUL decides when set", () => {
+test("signals are expected under a profiler, an inspector or a SIGINT handler; MatMul steps aside unless the binding holds them or CLASSIFIERS_NATIVE_MATMUL decides", () => {
   const none: NodeJS.ProcessEnv = {};
-  assert.equal(nativeMatMulBlocker(none, [], undefined, 0), undefined);
-  assert.match(nativeMatMulBlocker(none, [], undefined, 1) ?? "", /SIGINT handler/);
-  assert.equal(nativeMatMulBlocker(none, ["--cpu-prof-dir=/tmp", "--prof-process", "--import", "tsx"], undefined, 0), undefined);
-  assert.match(nativeMatMulBlocker(none, ["--cpu-prof"], undefined) ?? "", /--cpu-prof.*oneDNN#4845/);
-  assert.match(nativeMatMulBlocker(none, ["--prof"], undefined) ?? "", /--prof\b/);
-  assert.match(nativeMatMulBlocker({ NODE_OPTIONS: "--max-old-space-size=4096 --inspect=9229" }, [], undefined) ?? "", /--inspect=9229/);
-  assert.match(nativeMatMulBlocker(none, [], "ws://127.0.0.1:9229/x") ?? "", /open inspector/);
-  assert.equal(nativeMatMulBlocker({ CLASSIFIERS_NATIVE_MATMUL: "1" }, ["--cpu-prof"], "ws://127.0.0.1:9229/x"), undefined);
-  assert.match(nativeMatMulBlocker({ CLASSIFIERS_NATIVE_MATMUL: "0" }, [], undefined) ?? "", /CLASSIFIERS_NATIVE_MATMUL=0/);
-  assert.throws(() => nativeMatMulBlocker({ CLASSIFIERS_NATIVE_MATMUL: "yes" }, [], undefined), (err: unknown) => err instanceof InvalidInputError && /CLASSIFIERS_NATIVE_MATMUL=yes/.test(err.message));
+  assert.equal(expectedSignals(none, [], undefined, 0, false), undefined);
+  assert.equal(expectedSignals(none, ["--cpu-prof-dir=/tmp", "--prof-process", "--import", "tsx"], undefined, 0, false), undefined);
+  assert.equal(expectedSignals(none, ["--cpu-prof"], undefined, 0), "--cpu-prof");
+  assert.equal(expectedSignals(none, ["--prof"], undefined, 0), "--prof");
+  assert.equal(expectedSignals({ NODE_OPTIONS: "--max-old-space-size=4096 --inspect=9229" }, [], undefined, 0), "--inspect=9229");
+  assert.equal(expectedSignals(none, [], "ws://127.0.0.1:9229/x", 0), "an open inspector");
+  assert.equal(expectedSignals(none, [], undefined, 1, false), "a SIGINT handler");
+  assert.equal(expectedSignals(none, [], undefined, 0, true), "a notebook kernel's interrupts");
+
+  assert.equal(nativeMatMulBlocker(none, undefined, false), undefined);
+  assert.match(nativeMatMulBlocker(none, "a SIGINT handler", false) ?? "", /SIGINT handler.*oneDNN#4845/);
+  assert.equal(nativeMatMulBlocker(none, "a SIGINT handler", true), undefined);
+  assert.equal(nativeMatMulBlocker({ CLASSIFIERS_NATIVE_MATMUL: "1" }, "--cpu-prof", false), undefined);
+  assert.match(nativeMatMulBlocker({ CLASSIFIERS_NATIVE_MATMUL: "0" }, undefined, true) ?? "", /CLASSIFIERS_NATIVE_MATMUL=0/);
+  assert.throws(() => nativeMatMulBlocker({ CLASSIFIERS_NATIVE_MATMUL: "yes" }, undefined, true), (err: unknown) => err instanceof InvalidInputError && /CLASSIFIERS_NATIVE_MATMUL=yes/.test(err.message));
 });
 
 test("20,000 small products under node --cpu-prof finish (TensorFlow's MatMul aborts there with a corrupted heap)", (t) => {
@@ -196,7 +203,8 @@ test("20,000 small products under node --cpu-prof finish (TensorFlow's MatMul ab
     delete env.CLASSIFIERS_NATIVE_MATMUL;
     const run = spawnSync(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profiles}`, "--import", "tsx", "tests/matmul-under-profiler.ts", "20000"], { encoding: "utf8", env, timeout: 180_000 });
     assert.equal(run.status, 0, `exit ${run.status} (signal ${run.signal}): ${run.stderr.split("\n").filter((line) => !line.startsWith("I0000")).slice(-3).join(" | ")}`);
-    assert.match(run.stdout, /tfjs-node's matrix product under --cpu-prof/);
+    // the binding scripts/native-backend.sh builds holds signals off; any other keeps tfjs-node's product
+    assert.match(run.stdout, /held now for --cpu-prof|tfjs-node's matrix product under --cpu-prof/);
     assert.match(run.stdout, /^ok 20000 products/m);
   } finally {
     rmSync(profiles, { recursive: true, force: true });
@@ -219,7 +227,14 @@ test("20,000 small products while SIGINTs arrive (a notebook's interrupts) finis
   const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on("exit", (c, s) => resolve([c, s])));
   clearInterval(sender);
   assert.equal(code, 0, `exit ${code} (signal ${signal}): ${stderr.split("\n").filter((line) => !line.startsWith("I0000")).slice(-3).join(" | ")}`);
-  assert.match(stdout, /tfjs-node's matrix product under a SIGINT handler/);
+  assert.match(stdout, /held now for a SIGINT handler|tfjs-node's matrix product under a SIGINT handler/);
   const handled = Number(/ok 20000 products, (\d+) signals handled/.exec(stdout)?.[1]);
   assert.ok(handled >= 20, `only ${handled} SIGINTs reached the handler: the test did not test much`);
+});
+
+test("the route note setup writes for its patched binding is the one the backend looks for", () => {
+  const script = readFileSync("scripts/native-backend.sh", "utf8");
+  const note = /^route_note="([^"]+)"/m.exec(script)?.[1];
+  assert.ok(note?.includes(HOLDS_SIGNALS_ROUTE), `scripts/native-backend.sh's route_note ${note} lacks "${HOLDS_SIGNALS_ROUTE}"`);
+  assert.match(script, /scripts\/hold-signals\.py/);
 });

@@ -27,9 +27,12 @@
  * TensorFlow 2.21 wheel bundles an older one). A signal handled in the middle of a product writes its
  * frame there, and the process aborts later ("corrupted size vs. prev_size"). `node --cpu-prof`
  * sends such a signal about a thousand times a second, and a notebook kernel (tslab) turns "interrupt"
- * into SIGINT, so with a profiler or a SIGINT handler in sight the product stays tfjs-node's
- * `BatchMatMulV2` (oneDNN's matmul primitive, which keeps the stack register).
- * CLASSIFIERS_NATIVE_MATMUL=0 or 1 decides instead (`nativeMatMulBlocker`).
+ * into SIGINT. So with a profiler or a SIGINT handler in sight, the binding that
+ * scripts/native-backend.sh builds holds asynchronous signals off while a product runs (asked for
+ * with CLASSIFIERS_HOLD_SIGNALS=1 before it loads; a few µs per product), and with any other binding
+ * the product stays tfjs-node's `BatchMatMulV2` (oneDNN's matmul primitive, which keeps the stack
+ * register; up to 4× slower on small products). CLASSIFIERS_NATIVE_MATMUL=0 or 1 decides instead
+ * (`nativeMatMulBlocker`).
  * Values equal the other backends' to float32 rounding (tests/native.test.ts, tests/optimizers.test.ts).
  */
 import inspector from "node:inspector";
@@ -117,31 +120,46 @@ const FAST_KERNELS: Record<string, (original: tf.KernelFunc) => tf.KernelFunc> =
 const PROFILER_FLAG = /^--(cpu-prof|prof|inspect|inspect-brk|inspect-wait)(=|$)/;
 
 /**
- * Why TensorFlow's `MatMul` must not replace tfjs-node's product in this process (see the header),
- * or undefined when it may: CLASSIFIERS_NATIVE_MATMUL=0, or, unless it is 1, a profiler or an
- * inspector among the process's options (`execArgv`, NODE_OPTIONS), an open inspector, or a SIGINT
- * handler (a notebook kernel's: tslab interrupts a cell with SIGINT, which can arrive mid-product).
+ * What in this process may send signals in the middle of a product, or undefined: a profiler or an
+ * inspector among its options (`execArgv`, NODE_OPTIONS), an open inspector, a notebook kernel
+ * (tslab runs each cell with `breakOnSigint`: "interrupt" is a SIGINT that Node handles natively,
+ * with no JavaScript listener), or a SIGINT listener.
  */
-export function nativeMatMulBlocker(
+export function expectedSignals(
   env: NodeJS.ProcessEnv = process.env,
   execArgv: readonly string[] = process.execArgv,
   inspectorUrl: string | undefined = inspector.url(),
   sigintListeners: number = process.listenerCount("SIGINT"),
+  notebookKernel: boolean = "__tslab__" in globalThis,
 ): string | undefined {
+  const flag = [...execArgv, ...(env.NODE_OPTIONS ?? "").split(/\s+/)].find((option) => PROFILER_FLAG.test(option));
+  if (flag) return flag;
+  if (inspectorUrl) return "an open inspector";
+  if (notebookKernel) return "a notebook kernel's interrupts";
+  return sigintListeners > 0 ? "a SIGINT handler" : undefined;
+}
+
+/**
+ * Why TensorFlow's `MatMul` must not replace tfjs-node's product in this process (see the header),
+ * or undefined when it may: CLASSIFIERS_NATIVE_MATMUL=0, or, unless it is 1, signals to expect
+ * (`signals`, from `expectedSignals`) that the binding does not hold off during products
+ * (`signalsHeld`: scripts/native-backend.sh builds a binding that does).
+ */
+export function nativeMatMulBlocker(env: NodeJS.ProcessEnv, signals: string | undefined, signalsHeld: boolean): string | undefined {
   const requested = requestedNativeMatMul(env[NATIVE_MATMUL_ENV_VAR]);
   if (requested !== undefined) return requested ? undefined : `as ${NATIVE_MATMUL_ENV_VAR}=0 asks`;
-  const flag = [...execArgv, ...(env.NODE_OPTIONS ?? "").split(/\s+/)].find((option) => PROFILER_FLAG.test(option));
-  const signals = flag ?? (inspectorUrl ? "an open inspector" : sigintListeners > 0 ? "a SIGINT handler" : undefined);
-  return signals && `under ${signals}, where TensorFlow's MatMul is not signal-safe (oneDNN#4845)`;
+  if (!signals || signalsHeld) return undefined;
+  return `under ${signals}, where TensorFlow's MatMul is not signal-safe in this binding (oneDNN#4845)`;
 }
 
 /** Both versions of each replaced kernel, once the native backend has loaded. */
 const kernelVersions = new Map<string, { original: tf.KernelConfig; fast: tf.KernelConfig }>();
 
 /** Registers the native fast kernels (called when the native backend loads; idempotent). */
-export function installNativeKernels(): void {
+export function installNativeKernels(signals: string | undefined, signalsHeld: boolean): void {
   if (kernelVersions.size > 0) return;
-  const matMulBlocker = nativeMatMulBlocker();
+  const matMulBlocker = nativeMatMulBlocker(process.env, signals, signalsHeld);
+  if (signals && signalsHeld && !matMulBlocker) nativeKernelNotes.push(`held now for ${signals}`);
   for (const [kernelName, make] of Object.entries(FAST_KERNELS)) {
     if (kernelName === "BatchMatMul" && matMulBlocker) {
       nativeKernelNotes.push(`tfjs-node's matrix product ${matMulBlocker}`);
