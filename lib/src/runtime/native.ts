@@ -29,7 +29,7 @@
  * sends such a signal about a thousand times a second, and a notebook kernel (tslab) turns "interrupt"
  * into SIGINT. So with a profiler or a SIGINT handler in sight, the binding that
  * scripts/native-backend.sh builds holds asynchronous signals off while a product runs (asked for
- * with CLASSIFIERS_HOLD_SIGNALS=1 before it loads; a few µs per product), and with any other binding
+ * with CLASSIFIERS_HOLD_SIGNALS=1 before it loads; 8-10 µs per product measured), and with any other binding
  * the product stays tfjs-node's `BatchMatMulV2` (oneDNN's matmul primitive, which keeps the stack
  * register; up to 4× slower on small products). CLASSIFIERS_NATIVE_MATMUL=0 or 1 decides instead
  * (`nativeMatMulBlocker`).
