@@ -13,8 +13,8 @@
 #      configured index (libtensorflow_cc.so.2 exports the C and eager C APIs tfjs-node calls; the
 #      wheel also carries their headers), then tfjs-node's own binding sources compiled with node-gyp.
 #      Only the two libraries and the headers the binding includes are kept; the wheel is deleted.
-#      The binding's source is patched first (scripts/hold-signals.py): it can hold signals off
-#      during products, which TensorFlow's oneDNN needs under profilers and notebook interrupts.
+#      The binding's source is patched first (scripts/hold-signals.py): it shields products from
+#      signals, which TensorFlow's oneDNN needs under profilers and notebook interrupts.
 # Environment:
 #   CLASSIFIERS_NATIVE=0      skip routes 2 and 3 (tfjs-node's own install still runs inside npm ci;
 #                             CLASSIFIERS_BACKEND=wasm decides the backend at run time)
@@ -47,7 +47,7 @@ if [ "${CLASSIFIERS_NATIVE:-1}" = 0 ] && [ -f "$marker" ]; then
 fi
 # The route note of this script's current build; a binding from an older version of the script is
 # replaced (through the cache or a build) instead of kept.
-route_note="binding built against the tensorflow-cpu wheel, holds signals during products"
+route_note="binding built against the tensorflow-cpu wheel, shields products from signals"
 if [ -d "$pkg" ] && [ -f "$marker" ] && [ "$(cat "$marker")" != "$route_note" ]; then
   say "native backend: replacing a binding from an older setup ($(cat "$marker"))"
   rm -rf "$pkg/deps" "$pkg"/lib/napi-v*/tfjs_binding.node "$marker"
@@ -90,8 +90,8 @@ install_from() {
 }
 
 # --- route 2: the cache ---------------------------------------------------------------------
-# "holdsig": the binding is patched by scripts/hold-signals.py (older cache entries are not).
-prefix="tfjs-node-$tfjs_node_version-node-abi$node_abi-napi$napi-holdsig-tf"
+# "sigshield": the binding is patched by scripts/hold-signals.py (older cache entries are not, or differently).
+prefix="tfjs-node-$tfjs_node_version-node-abi$node_abi-napi$napi-sigshield-tf"
 find_cached() {
   local want=${CLASSIFIERS_TF_VERSION:-}
   ls -d "$cache_root/$prefix"${want:-*} 2>/dev/null | sort -V | tail -n 1

@@ -11,10 +11,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expectedSignals, fusedAdam, fusedSgd, nativeMatMulBlocker, setNativeKernels } from "../lib/src/runtime/native.js";
+import { expectedSignals, fusedAdam, fusedSgd, nativeMatMulBlocker, profilerInSight, setNativeKernels } from "../lib/src/runtime/native.js";
 import { InvalidInputError } from "../lib/src/core/checks.js";
-import { HOLDS_SIGNALS_ROUTE } from "../lib/src/runtime/backend.js";
-import { readFileSync } from "node:fs";
+import { backendInfo, SHIELDED_ROUTE } from "../lib/src/runtime/backend.js";
+import { readdirSync, readFileSync } from "node:fs";
 import { adamOptimizer, sgdOptimizer } from "../lib/src/optim/index.js";
 import { enableAutodiff } from "../lib/src/nn/autodiff.js";
 
@@ -176,8 +176,11 @@ test("Adam over several parameters (one flat group on native) picks up a paramet
   assert.equal(tf.memory().numTensors, tensorsBefore, "no tfjs tensor left");
 });
 
-test("signals are expected under a profiler, an inspector or a SIGINT handler; MatMul steps aside unless the binding holds them or CLASSIFIERS_NATIVE_MATMUL decides", () => {
+test("signals are expected under a profiler, an inspector, in a notebook kernel or with a SIGINT listener; MatMul steps aside unless the binding shields products or CLASSIFIERS_NATIVE_MATMUL decides", () => {
   const none: NodeJS.ProcessEnv = {};
+  assert.equal(profilerInSight(none, ["--import", "tsx"], undefined), undefined);
+  assert.equal(profilerInSight(none, ["--cpu-prof"], undefined), "--cpu-prof");
+  assert.equal(profilerInSight(none, [], "ws://127.0.0.1:9229/x"), "an open inspector");
   assert.equal(expectedSignals(none, [], undefined, 0, false), undefined);
   assert.equal(expectedSignals(none, ["--cpu-prof-dir=/tmp", "--prof-process", "--import", "tsx"], undefined, 0, false), undefined);
   assert.equal(expectedSignals(none, ["--cpu-prof"], undefined, 0), "--cpu-prof");
@@ -203,8 +206,8 @@ test("20,000 small products under node --cpu-prof finish (TensorFlow's MatMul ab
     delete env.CLASSIFIERS_NATIVE_MATMUL;
     const run = spawnSync(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profiles}`, "--import", "tsx", "tests/matmul-under-profiler.ts", "20000"], { encoding: "utf8", env, timeout: 180_000 });
     assert.equal(run.status, 0, `exit ${run.status} (signal ${run.signal}): ${run.stderr.split("\n").filter((line) => !line.startsWith("I0000")).slice(-3).join(" | ")}`);
-    // the binding scripts/native-backend.sh builds holds signals off; any other keeps tfjs-node's product
-    assert.match(run.stdout, /held now for --cpu-prof|tfjs-node's matrix product under --cpu-prof/);
+    // the binding scripts/native-backend.sh builds shields products (SIGPROF held); any other keeps tfjs-node's product
+    assert.match(run.stdout, /SIGPROF held during products \(--cpu-prof\)|tfjs-node's matrix product under --cpu-prof/);
     assert.match(run.stdout, /^ok 20000 products/m);
   } finally {
     rmSync(profiles, { recursive: true, force: true });
@@ -227,7 +230,7 @@ test("20,000 small products while SIGINTs arrive (a notebook's interrupts) finis
   const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on("exit", (c, s) => resolve([c, s])));
   clearInterval(sender);
   assert.equal(code, 0, `exit ${code} (signal ${signal}): ${stderr.split("\n").filter((line) => !line.startsWith("I0000")).slice(-3).join(" | ")}`);
-  assert.match(stdout, /held now for a SIGINT handler|tfjs-node's matrix product under a SIGINT handler/);
+  assert.match(stdout, /shields products from signals|tfjs-node's matrix product under a SIGINT handler/);
   const handled = Number(/ok 20000 products, (\d+) signals handled/.exec(stdout)?.[1]);
   assert.ok(handled >= 20, `only ${handled} SIGINTs reached the handler: the test did not test much`);
 });
@@ -235,6 +238,21 @@ test("20,000 small products while SIGINTs arrive (a notebook's interrupts) finis
 test("the route note setup writes for its patched binding is the one the backend looks for", () => {
   const script = readFileSync("scripts/native-backend.sh", "utf8");
   const note = /^route_note="([^"]+)"/m.exec(script)?.[1];
-  assert.ok(note?.includes(HOLDS_SIGNALS_ROUTE), `scripts/native-backend.sh's route_note ${note} lacks "${HOLDS_SIGNALS_ROUTE}"`);
+  assert.ok(note?.includes(SHIELDED_ROUTE), `scripts/native-backend.sh's route_note ${note} lacks "${SHIELDED_ROUTE}"`);
   assert.match(script, /scripts\/hold-signals\.py/);
+});
+
+test("a shielding binding leaves the main thread blocking asynchronous signals except SIGPROF, and TensorFlow's threads blocking them all", (t) => {
+  if (!native || !backendInfo().native?.route.includes(SHIELDED_ROUTE)) return t.skip("setup's native binding only");
+  tf.tidy(() => tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).dataSync()); // TensorFlow's threads exist by now
+  const blocked = (tid: string) => BigInt(`0x${/SigBlk:\s*(\w+)/.exec(readFileSync(`/proc/self/task/${tid}/status`, "utf8"))![1]}`);
+  const bit = (signal: number) => 1n << BigInt(signal - 1);
+  const SIGINT = 2, SIGSEGV = 11, SIGCHLD = 17, SIGPROF = 27;
+  const main = blocked(String(process.pid));
+  assert.ok(main & bit(SIGINT) && main & bit(SIGCHLD), `main thread's SigBlk ${main.toString(16)} lets SIGINT or SIGCHLD in`);
+  assert.equal(main & bit(SIGPROF), 0n, "the main thread must still take the profiler's SIGPROF");
+  assert.equal(main & bit(SIGSEGV), 0n, "faults must stay deliverable");
+  const tfThreads = readdirSync("/proc/self/task").filter((tid) => /Name:\s*tf_/.test(readFileSync(`/proc/self/task/${tid}/status`, "utf8")));
+  assert.ok(tfThreads.length > 0, "no TensorFlow threads found");
+  for (const tid of tfThreads) assert.ok(blocked(tid) & bit(SIGPROF) && blocked(tid) & bit(SIGINT), `TensorFlow thread ${tid} takes signals`);
 });

@@ -17,7 +17,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidInputError } from "../core/checks.js";
 import { requestedNativeMatMul, requestedWasmThreads } from "./env.js";
-import { expectedSignals, installNativeKernels, nativeKernelNotes } from "./native.js";
+import { expectedSignals, installNativeKernels, nativeKernelNotes, profilerInSight } from "./native.js";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
@@ -43,17 +43,17 @@ export interface NativeInfo {
   tensorflowVersion: string;
   /** The @tensorflow/tfjs-node package version. */
   tfjsNodeVersion: string;
-  /** "tfjs-node's own install", or "binding built against the tensorflow-cpu wheel, holds signals during products" (scripts/native-backend.sh). */
+  /** "tfjs-node's own install", or "binding built against the tensorflow-cpu wheel, shields products from signals" (scripts/native-backend.sh). */
   route: string;
 }
 
 /** Loads and registers one backend; throws with a readable reason when it cannot. */
 export type BackendLoader = () => Promise<{ threads: number; detail: string; native?: NativeInfo }>;
 
-/** Read once by the binding scripts/native-backend.sh builds: "1" holds asynchronous signals off during products. */
+/** Read once by the binding scripts/native-backend.sh builds: "1" holds SIGPROF off during products. */
 const HOLD_SIGNALS_ENV_VAR = "CLASSIFIERS_HOLD_SIGNALS";
-/** In scripts/native-backend.sh's route note when its binding can hold signals (scripts/hold-signals.py). */
-export const HOLDS_SIGNALS_ROUTE = "holds signals during products";
+/** In scripts/native-backend.sh's route note when its binding shields products from signals (scripts/hold-signals.py). */
+export const SHIELDED_ROUTE = "shields products from signals";
 
 /** Where scripts/native-backend.sh notes its route, inside the tfjs-node package. */
 const NATIVE_ROUTE_FILE = ".classifiers-native-route";
@@ -76,14 +76,16 @@ const defaultLoaders: Record<BackendName, BackendLoader> = {
   async tensorflow() {
     // libtensorflow prints start-up notes (CPU features) on stderr unless told otherwise.
     process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
-    // The binding scripts/native-backend.sh builds holds signals off during products when asked
-    // before it loads (runtime/native.ts says why); only worth its cost where signals are expected.
-    const signals = expectedSignals();
-    process.env[HOLD_SIGNALS_ENV_VAR] = signals ? "1" : "0";
+    // The binding scripts/native-backend.sh builds holds a profiler's SIGPROF off during products
+    // when asked before it loads (runtime/native.ts says why); only worth its cost under a profiler.
+    const profiler = profilerInSight();
+    process.env[HOLD_SIGNALS_ENV_VAR] = profiler ? "1" : "0";
     // Optional dependency: absent wherever neither its install script nor our build route worked.
     await import("@tensorflow/tfjs-node" as string);
     const native = nativeInfo();
-    installNativeKernels(signals, native.route.includes(HOLDS_SIGNALS_ROUTE) && process.env[HOLD_SIGNALS_ENV_VAR] === "1");
+    const shielded = native.route.includes(SHIELDED_ROUTE);
+    installNativeKernels(expectedSignals(), shielded);
+    if (shielded && profiler) nativeKernelNotes.push(`SIGPROF held during products (${profiler})`);
     // libtensorflow sizes its thread pools from TF_NUM_INTRAOP_THREADS when set (tune's workers set 1).
     const intraOp = Number(process.env.TF_NUM_INTRAOP_THREADS);
     return { threads: Number.isInteger(intraOp) && intraOp > 0 ? intraOp : 0, detail: [`TensorFlow ${native.tensorflowVersion}, tfjs-node ${native.tfjsNodeVersion}, ${native.route}`, ...nativeKernelNotes].join(", "), native };

@@ -27,12 +27,13 @@
  * TensorFlow 2.21 wheel bundles an older one). A signal handled in the middle of a product writes its
  * frame there, and the process aborts later ("corrupted size vs. prev_size"). `node --cpu-prof`
  * sends such a signal about a thousand times a second, and a notebook kernel (tslab) turns "interrupt"
- * into SIGINT. So with a profiler or a SIGINT handler in sight, the binding that
- * scripts/native-backend.sh builds holds asynchronous signals off while a product runs (asked for
- * with CLASSIFIERS_HOLD_SIGNALS=1 before it loads; 8-10 µs per product measured), and with any other binding
- * the product stays tfjs-node's `BatchMatMulV2` (oneDNN's matmul primitive, which keeps the stack
- * register; up to 4× slower on small products). CLASSIFIERS_NATIVE_MATMUL=0 or 1 decides instead
- * (`nativeMatMulBlocker`).
+ * into SIGINT. The binding that scripts/native-backend.sh builds shields products from them
+ * (scripts/hold-signals.py): TensorFlow's threads and the main thread block asynchronous signals
+ * except SIGPROF, which it holds off around products when asked before it loads
+ * (CLASSIFIERS_HOLD_SIGNALS=1, set under a profiler; 8-10 µs per product measured). With any other
+ * binding, where signals are expected the product stays tfjs-node's `BatchMatMulV2` (oneDNN's
+ * matmul primitive, which keeps the stack register; up to 4× slower on small products).
+ * CLASSIFIERS_NATIVE_MATMUL=0 or 1 decides instead (`nativeMatMulBlocker`).
  * Values equal the other backends' to float32 rounding (tests/native.test.ts, tests/optimizers.test.ts).
  */
 import inspector from "node:inspector";
@@ -120,10 +121,22 @@ const FAST_KERNELS: Record<string, (original: tf.KernelFunc) => tf.KernelFunc> =
 const PROFILER_FLAG = /^--(cpu-prof|prof|inspect|inspect-brk|inspect-wait)(=|$)/;
 
 /**
- * What in this process may send signals in the middle of a product, or undefined: a profiler or an
- * inspector among its options (`execArgv`, NODE_OPTIONS), an open inspector, a notebook kernel
- * (tslab runs each cell with `breakOnSigint`: "interrupt" is a SIGINT that Node handles natively,
- * with no JavaScript listener), or a SIGINT listener.
+ * A sampling profiler, or an inspector that can start one, in this process: one of its options
+ * (`execArgv`, NODE_OPTIONS) or an open inspector. Its SIGPROF goes to the thread being profiled.
+ */
+export function profilerInSight(
+  env: NodeJS.ProcessEnv = process.env,
+  execArgv: readonly string[] = process.execArgv,
+  inspectorUrl: string | undefined = inspector.url(),
+): string | undefined {
+  const flag = [...execArgv, ...(env.NODE_OPTIONS ?? "").split(/\s+/)].find((option) => PROFILER_FLAG.test(option));
+  return flag ?? (inspectorUrl ? "an open inspector" : undefined);
+}
+
+/**
+ * What in this process may send signals in the middle of a product, or undefined: a profiler
+ * (`profilerInSight`), a notebook kernel (tslab runs each cell with `breakOnSigint`: "interrupt" is
+ * a SIGINT that Node handles natively, with no JavaScript listener), or a SIGINT listener.
  */
 export function expectedSignals(
   env: NodeJS.ProcessEnv = process.env,
@@ -132,9 +145,8 @@ export function expectedSignals(
   sigintListeners: number = process.listenerCount("SIGINT"),
   notebookKernel: boolean = "__tslab__" in globalThis,
 ): string | undefined {
-  const flag = [...execArgv, ...(env.NODE_OPTIONS ?? "").split(/\s+/)].find((option) => PROFILER_FLAG.test(option));
-  if (flag) return flag;
-  if (inspectorUrl) return "an open inspector";
+  const profiler = profilerInSight(env, execArgv, inspectorUrl);
+  if (profiler) return profiler;
   if (notebookKernel) return "a notebook kernel's interrupts";
   return sigintListeners > 0 ? "a SIGINT handler" : undefined;
 }
@@ -142,13 +154,13 @@ export function expectedSignals(
 /**
  * Why TensorFlow's `MatMul` must not replace tfjs-node's product in this process (see the header),
  * or undefined when it may: CLASSIFIERS_NATIVE_MATMUL=0, or, unless it is 1, signals to expect
- * (`signals`, from `expectedSignals`) that the binding does not hold off during products
- * (`signalsHeld`: scripts/native-backend.sh builds a binding that does).
+ * (`signals`, from `expectedSignals`) with a binding that does not shield products from them
+ * (`shielded`: scripts/native-backend.sh builds one that does).
  */
-export function nativeMatMulBlocker(env: NodeJS.ProcessEnv, signals: string | undefined, signalsHeld: boolean): string | undefined {
+export function nativeMatMulBlocker(env: NodeJS.ProcessEnv, signals: string | undefined, shielded: boolean): string | undefined {
   const requested = requestedNativeMatMul(env[NATIVE_MATMUL_ENV_VAR]);
   if (requested !== undefined) return requested ? undefined : `as ${NATIVE_MATMUL_ENV_VAR}=0 asks`;
-  if (!signals || signalsHeld) return undefined;
+  if (!signals || shielded) return undefined;
   return `under ${signals}, where TensorFlow's MatMul is not signal-safe in this binding (oneDNN#4845)`;
 }
 
@@ -156,10 +168,9 @@ export function nativeMatMulBlocker(env: NodeJS.ProcessEnv, signals: string | un
 const kernelVersions = new Map<string, { original: tf.KernelConfig; fast: tf.KernelConfig }>();
 
 /** Registers the native fast kernels (called when the native backend loads; idempotent). */
-export function installNativeKernels(signals: string | undefined, signalsHeld: boolean): void {
+export function installNativeKernels(signals: string | undefined, shielded: boolean): void {
   if (kernelVersions.size > 0) return;
-  const matMulBlocker = nativeMatMulBlocker(process.env, signals, signalsHeld);
-  if (signals && signalsHeld && !matMulBlocker) nativeKernelNotes.push(`held now for ${signals}`);
+  const matMulBlocker = nativeMatMulBlocker(process.env, signals, shielded);
   for (const [kernelName, make] of Object.entries(FAST_KERNELS)) {
     if (kernelName === "BatchMatMul" && matMulBlocker) {
       nativeKernelNotes.push(`tfjs-node's matrix product ${matMulBlocker}`);
