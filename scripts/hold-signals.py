@@ -49,10 +49,10 @@ namespace {
 class AsyncSignalsHeld {
  public:
   AsyncSignalsHeld() {
-sigset_t held;
-sigfillset(&held);
-for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS}) sigdelset(&held, sig);
-pthread_sigmask(SIG_BLOCK, &held, &before_);
+    sigset_t held;
+    sigfillset(&held);
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS}) sigdelset(&held, sig);
+    pthread_sigmask(SIG_BLOCK, &held, &before_);
   }
   ~AsyncSignalsHeld() { pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
  private:
@@ -70,8 +70,8 @@ bool ReachesSgemm(const char *op_name) {
 }
 bool HoldSignalsRequested() {
   static const bool requested = [] {
-const char *value = std::getenv("CLASSIFIERS_HOLD_SIGNALS");
-return value != nullptr && std::strcmp(value, "1") == 0;
+    const char *value = std::getenv("CLASSIFIERS_HOLD_SIGNALS");
+    return value != nullptr && std::strcmp(value, "1") == 0;
   }();
   return requested;
 }
