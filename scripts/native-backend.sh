@@ -41,16 +41,17 @@ probe() {
     } catch (e) { console.log("ERROR " + String(e && e.message || e).split("\n")[0]); process.exit(1); }' 2>/dev/null
 }
 
+# Undoes this script's earlier work in node_modules (the binding, its libraries' link, the note).
+unlink_build() { rm -rf "$pkg/deps" "$pkg"/lib/napi-v*/tfjs_binding.node "$marker"; }
 if [ "${CLASSIFIERS_NATIVE:-1}" = 0 ] && [ -f "$marker" ]; then
-  # Undo this script's earlier work so the run-time choice falls to WebAssembly too.
-  rm -rf "$pkg/deps" "$pkg"/lib/napi-v*/tfjs_binding.node "$marker"
+  unlink_build   # so that the run-time choice falls to WebAssembly too
 fi
 # The route note of this script's current build; a binding from an older version of the script is
 # replaced (through the cache or a build) instead of kept.
 route_note="binding built against the tensorflow-cpu wheel, shields products from signals"
 if [ -d "$pkg" ] && [ -f "$marker" ] && [ "$(cat "$marker")" != "$route_note" ]; then
   say "native backend: replacing a binding from an older setup ($(cat "$marker"))"
-  rm -rf "$pkg/deps" "$pkg"/lib/napi-v*/tfjs_binding.node "$marker"
+  unlink_build
 fi
 if [ -d "$pkg" ] && out=$(probe); then
   if [ -f "$marker" ]; then say "native backend: TensorFlow $out, tfjs-node's $(cat "$marker") (from $(readlink "$pkg/deps"))";

@@ -17,7 +17,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidInputError } from "../core/checks.js";
 import { requestedNativeMatMul, requestedWasmThreads } from "./env.js";
-import { expectedSignals, installNativeKernels, nativeKernelNotes, profilerInSight } from "./native.js";
+import { expectedSignals, installNativeKernels, profilerInSight } from "./native.js";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
@@ -84,11 +84,11 @@ const defaultLoaders: Record<BackendName, BackendLoader> = {
     await import("@tensorflow/tfjs-node" as string);
     const native = nativeInfo();
     const shielded = native.route.includes(SHIELDED_ROUTE);
-    installNativeKernels(expectedSignals(), shielded);
-    if (shielded && profiler) nativeKernelNotes.push(`SIGPROF held during products (${profiler})`);
+    const notes = installNativeKernels(expectedSignals(), shielded);
+    if (shielded && profiler) notes.push(`SIGPROF held during products (${profiler})`);
     // libtensorflow sizes its thread pools from TF_NUM_INTRAOP_THREADS when set (tune's workers set 1).
     const intraOp = Number(process.env.TF_NUM_INTRAOP_THREADS);
-    return { threads: Number.isInteger(intraOp) && intraOp > 0 ? intraOp : 0, detail: [`TensorFlow ${native.tensorflowVersion}, tfjs-node ${native.tfjsNodeVersion}, ${native.route}`, ...nativeKernelNotes].join(", "), native };
+    return { threads: Number.isInteger(intraOp) && intraOp > 0 ? intraOp : 0, detail: [`TensorFlow ${native.tensorflowVersion}, tfjs-node ${native.tfjsNodeVersion}, ${native.route}`, ...notes].join(", "), native };
   },
   async wasm() {
     const { loadWasmBackend } = await import("./wasm.js");

@@ -167,13 +167,17 @@ export function nativeMatMulBlocker(env: NodeJS.ProcessEnv, signals: string | un
 /** Both versions of each replaced kernel, once the native backend has loaded. */
 const kernelVersions = new Map<string, { original: tf.KernelConfig; fast: tf.KernelConfig }>();
 
-/** Registers the native fast kernels (called when the native backend loads; idempotent). */
-export function installNativeKernels(signals: string | undefined, shielded: boolean): void {
-  if (kernelVersions.size > 0) return;
+/**
+ * Registers the native fast kernels (called when the native backend loads; idempotent). Returns
+ * what it left out and why, for the backend's one-line summary.
+ */
+export function installNativeKernels(signals: string | undefined, shielded: boolean): string[] {
+  if (kernelVersions.size > 0) return [];
+  const notes: string[] = [];
   const matMulBlocker = nativeMatMulBlocker(process.env, signals, shielded);
   for (const [kernelName, make] of Object.entries(FAST_KERNELS)) {
     if (kernelName === "BatchMatMul" && matMulBlocker) {
-      nativeKernelNotes.push(`tfjs-node's matrix product ${matMulBlocker}`);
+      notes.push(`tfjs-node's matrix product ${matMulBlocker}`);
       continue;
     }
     const original = tf.getKernel(kernelName, NATIVE);
@@ -181,10 +185,8 @@ export function installNativeKernels(signals: string | undefined, shielded: bool
     kernelVersions.set(kernelName, { original, fast: { kernelName, backendName: NATIVE, kernelFunc: make(original.kernelFunc) } });
   }
   setNativeKernels(true);
+  return notes;
 }
-
-/** What the installed kernels leave out and why, for the backend's one-line summary. */
-export const nativeKernelNotes: string[] = [];
 
 /**
  * Switches between the fast kernels (on once the native backend loads) and tfjs-node's own, for
