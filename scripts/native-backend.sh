@@ -13,8 +13,9 @@
 #      configured index (libtensorflow_cc.so.2 exports the C and eager C APIs tfjs-node calls; the
 #      wheel also carries their headers), then tfjs-node's own binding sources compiled with node-gyp.
 #      Only the two libraries and the headers the binding includes are kept; the wheel is deleted.
-#      The binding's source is patched first (scripts/hold-signals.py): it shields products from
-#      signals, which TensorFlow's oneDNN needs under profilers and notebook interrupts.
+#      The binding's source is patched first (scripts/patch-binding.py): it shields products from
+#      signals, which TensorFlow's oneDNN needs under profilers and notebook interrupts, and runs
+#      small ops on the calling thread, where waking TensorFlow's thread pool costs more than the op.
 # Environment:
 #   CLASSIFIERS_NATIVE=0      skip routes 2 and 3 (tfjs-node's own install still runs inside npm ci;
 #                             CLASSIFIERS_BACKEND=wasm decides the backend at run time)
@@ -48,7 +49,7 @@ if [ "${CLASSIFIERS_NATIVE:-1}" = 0 ] && [ -f "$marker" ]; then
 fi
 # The route note of this script's current build; a binding from an older version of the script is
 # replaced (through the cache or a build) instead of kept.
-route_note="binding built against the tensorflow-cpu wheel, shields products from signals"
+route_note="binding built against the tensorflow-cpu wheel, shields products from signals, runs small ops on the calling thread"
 if [ -d "$pkg" ] && [ -f "$marker" ] && [ "$(cat "$marker")" != "$route_note" ]; then
   say "native backend: replacing a binding from an older setup ($(cat "$marker"))"
   unlink_build
@@ -91,8 +92,9 @@ install_from() {
 }
 
 # --- route 2: the cache ---------------------------------------------------------------------
-# "sigshield": the binding is patched by scripts/hold-signals.py (older cache entries are not, or differently).
-prefix="tfjs-node-$tfjs_node_version-node-abi$node_abi-napi$napi-sigshield-tf"
+# "sigshield-smallops": the binding is patched by scripts/patch-binding.py (older cache entries are
+# not, or differently).
+prefix="tfjs-node-$tfjs_node_version-node-abi$node_abi-napi$napi-sigshield-smallops-tf"
 find_cached() {
   local want=${CLASSIFIERS_TF_VERSION:-}
   ls -d "$cache_root/$prefix"${want:-*} 2>/dev/null | sort -V | tail -n 1
@@ -215,9 +217,9 @@ fi
 rm -rf "$work/wheel"   # about 270 MB, no longer needed
 
 rm -rf "$pkg/deps" "$pkg/build" && ln -s "$staged" "$pkg/deps"
-if ! "$python" scripts/hold-signals.py "$pkg/binding/tfjs_backend.cc" > "$work/hold-signals.log" 2>&1; then
+if ! "$python" scripts/patch-binding.py "$pkg/binding/tfjs_backend.cc" > "$work/patch-binding.log" 2>&1; then
   rm -rf "$pkg/deps"
-  build_failed "could not patch tfjs-node's binding to hold signals: $(tail -n 1 "$work/hold-signals.log")"
+  build_failed "could not patch tfjs-node's binding: $(tail -n 1 "$work/patch-binding.log")"
 fi
 if ! (cd "$pkg" && node "$node_gyp" rebuild --nodedir="$node_dir" --module_name=tfjs_binding \
       --module_path="$module_dir" --napi_build_version="$napi") > "$work/node-gyp.log" 2>&1; then

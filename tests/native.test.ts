@@ -13,7 +13,8 @@ import os from "node:os";
 import path from "node:path";
 import { expectedSignals, fusedAdam, fusedSgd, nativeMatMulBlocker, profilerInSight, setNativeKernels } from "../lib/src/runtime/native.js";
 import { InvalidInputError } from "../lib/src/core/checks.js";
-import { backendInfo, SHIELDED_ROUTE } from "../lib/src/runtime/backend.js";
+import { backendInfo, SHIELDED_ROUTE, SMALL_OPS_ROUTE } from "../lib/src/runtime/backend.js";
+import { DEFAULT_SMALL_OP_ELEMENTS, requestedSmallOpElements } from "../lib/src/runtime/env.js";
 import { readdirSync, readFileSync } from "node:fs";
 import { adamOptimizer, sgdOptimizer } from "../lib/src/optim/index.js";
 import { enableAutodiff } from "../lib/src/nn/autodiff.js";
@@ -238,8 +239,41 @@ test("20,000 small products while SIGINTs arrive (a notebook's interrupts) finis
 test("the route note setup writes for its patched binding is the one the backend looks for", () => {
   const script = readFileSync("scripts/native-backend.sh", "utf8");
   const note = /^route_note="([^"]+)"/m.exec(script)?.[1];
-  assert.ok(note?.includes(SHIELDED_ROUTE), `scripts/native-backend.sh's route_note ${note} lacks "${SHIELDED_ROUTE}"`);
-  assert.match(script, /scripts\/hold-signals\.py/);
+  for (const part of [SHIELDED_ROUTE, SMALL_OPS_ROUTE]) assert.ok(note?.includes(part), `scripts/native-backend.sh's route_note ${note} lacks "${part}"`);
+  assert.match(script, /scripts\/patch-binding\.py/);
+  // the binding reads the same variable, with the same default, as the library checks
+  const patch = readFileSync("scripts/patch-binding.py", "utf8");
+  assert.match(patch, /getenv\("CLASSIFIERS_SMALL_OP_ELEMENTS"\)/);
+  assert.match(patch, new RegExp(`const int64_t fallback = ${DEFAULT_SMALL_OP_ELEMENTS};`));
+});
+
+test("CLASSIFIERS_SMALL_OP_ELEMENTS takes a whole number of elements (0 = off) and names itself otherwise", () => {
+  assert.equal(requestedSmallOpElements(undefined), DEFAULT_SMALL_OP_ELEMENTS);
+  assert.equal(requestedSmallOpElements(""), DEFAULT_SMALL_OP_ELEMENTS);
+  assert.equal(requestedSmallOpElements("0"), 0);
+  assert.equal(requestedSmallOpElements("100000"), 100000);
+  for (const bad of ["-1", "1e6", "12.5", " 12", "lots", "9999999999999999"]) {
+    assert.throws(() => requestedSmallOpElements(bad), (err: unknown) => err instanceof InvalidInputError && err.message.includes(`CLASSIFIERS_SMALL_OP_ELEMENTS=${bad} is not an element count`), bad);
+  }
+});
+
+test("small ops run on the calling thread alone and big ones on TensorFlow's pool; CLASSIFIERS_SMALL_OP_ELEMENTS=0 lets TensorFlow split them all", (t) => {
+  if (!native || !backendInfo().native?.route.includes(SMALL_OPS_ROUTE)) return t.skip("setup's native binding only");
+  const poolTicks = (limit: string | undefined) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, CLASSIFIERS_BACKEND: "tensorflow" };
+    if (limit === undefined) delete env.CLASSIFIERS_SMALL_OP_ELEMENTS;
+    else env.CLASSIFIERS_SMALL_OP_ELEMENTS = limit;
+    const run = spawnSync(process.execPath, ["--import", "tsx", "tests/pool-work.ts"], { encoding: "utf8", env, timeout: 180_000 });
+    assert.equal(run.status, 0, run.stderr.split("\n").filter((line) => !line.startsWith("I0000")).slice(-3).join(" | "));
+    const [, small, big] = /pool ticks: small (\d+) big (\d+)/.exec(run.stdout)!.map(Number);
+    return { small: small!, big: big! };
+  };
+  // 3,000 rounds of three 131,072-element ops: TensorFlow hands about half of each to a pool thread
+  const byDefault = poolTicks(undefined);
+  assert.ok(byDefault.small <= 3, `pool threads spent ${byDefault.small} ticks on small ops`);
+  assert.ok(byDefault.big >= 20, `pool threads spent only ${byDefault.big} ticks on 4M-element ops: big ops lost their threads`);
+  const off = poolTicks("0");
+  assert.ok(off.small >= 20, `with the limit off, pool threads spent only ${off.small} ticks on small ops: this test measures nothing`);
 });
 
 test("a shielding binding leaves the main thread blocking asynchronous signals except SIGPROF, and TensorFlow's threads blocking them all", (t) => {

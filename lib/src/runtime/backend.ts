@@ -16,7 +16,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidInputError } from "../core/checks.js";
-import { requestedNativeMatMul, requestedWasmThreads } from "./env.js";
+import { DEFAULT_SMALL_OP_ELEMENTS, requestedNativeMatMul, requestedSmallOpElements, requestedWasmThreads, SMALL_OP_ELEMENTS_ENV_VAR } from "./env.js";
 import { expectedSignals, installNativeKernels, profilerInSight } from "./native.js";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -43,7 +43,7 @@ export interface NativeInfo {
   tensorflowVersion: string;
   /** The @tensorflow/tfjs-node package version. */
   tfjsNodeVersion: string;
-  /** "tfjs-node's own install", or "binding built against the tensorflow-cpu wheel, shields products from signals" (scripts/native-backend.sh). */
+  /** "tfjs-node's own install", or "binding built against the tensorflow-cpu wheel, shields products from signals, runs small ops on the calling thread" (scripts/native-backend.sh). */
   route: string;
 }
 
@@ -52,8 +52,10 @@ export type BackendLoader = () => Promise<{ threads: number; detail: string; nat
 
 /** Read once by the binding scripts/native-backend.sh builds: "1" holds SIGPROF off during products. */
 const HOLD_SIGNALS_ENV_VAR = "CLASSIFIERS_HOLD_SIGNALS";
-/** In scripts/native-backend.sh's route note when its binding shields products from signals (scripts/hold-signals.py). */
+/** In scripts/native-backend.sh's route note when its binding shields products from signals (scripts/patch-binding.py). */
 export const SHIELDED_ROUTE = "shields products from signals";
+/** In the route note when its binding runs small ops on the calling thread (CLASSIFIERS_SMALL_OP_ELEMENTS). */
+export const SMALL_OPS_ROUTE = "runs small ops on the calling thread";
 
 /** Where scripts/native-backend.sh notes its route, inside the tfjs-node package. */
 const NATIVE_ROUTE_FILE = ".classifiers-native-route";
@@ -86,6 +88,10 @@ const defaultLoaders: Record<BackendName, BackendLoader> = {
     const shielded = native.route.includes(SHIELDED_ROUTE);
     const notes = installNativeKernels(expectedSignals(), shielded);
     if (shielded && profiler) notes.push(`SIGPROF held during products (${profiler})`);
+    const smallOps = requestedSmallOpElements();
+    if (native.route.includes(SMALL_OPS_ROUTE) && smallOps !== DEFAULT_SMALL_OP_ELEMENTS) {
+      notes.push(smallOps === 0 ? `every op split as TensorFlow decides (${SMALL_OP_ELEMENTS_ENV_VAR}=0)` : `small ops: under ${smallOps} input elements (${SMALL_OP_ELEMENTS_ENV_VAR})`);
+    }
     // libtensorflow sizes its thread pools from TF_NUM_INTRAOP_THREADS when set (tune's workers set 1).
     const intraOp = Number(process.env.TF_NUM_INTRAOP_THREADS);
     return { threads: Number.isInteger(intraOp) && intraOp > 0 ? intraOp : 0, detail: [`TensorFlow ${native.tensorflowVersion}, tfjs-node ${native.tfjsNodeVersion}, ${native.route}`, ...notes].join(", "), native };
@@ -185,9 +191,11 @@ export async function chooseBackend(
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const forced = options.backend ?? parseForced(process.env[BACKEND_ENV_VAR]);
-  // a bad CLASSIFIERS_WASM_THREADS or CLASSIFIERS_NATIVE_MATMUL is an error on every backend, not a silent fallback
+  // a bad CLASSIFIERS_WASM_THREADS, CLASSIFIERS_NATIVE_MATMUL or CLASSIFIERS_SMALL_OP_ELEMENTS is an
+  // error on every backend, not a silent fallback
   requestedWasmThreads();
   requestedNativeMatMul();
+  requestedSmallOpElements();
   if (active && (!forced || forced === active.name)) return active;
   if (!pending) pending = chooseBackend(forced);
   try {

@@ -28,7 +28,7 @@
  * frame there, and the process aborts later ("corrupted size vs. prev_size"). `node --cpu-prof`
  * sends such a signal about a thousand times a second, and a notebook kernel (tslab) turns "interrupt"
  * into SIGINT. The binding that scripts/native-backend.sh builds shields products from them
- * (scripts/hold-signals.py): TensorFlow's threads and the main thread block asynchronous signals
+ * (scripts/patch-binding.py): TensorFlow's threads and the main thread block asynchronous signals
  * except SIGPROF, which it holds off around products when asked before it loads
  * (CLASSIFIERS_HOLD_SIGNALS=1, set under a profiler; 8-10 µs per product measured). With any other
  * binding, where signals are expected the product stays tfjs-node's `BatchMatMulV2` (oneDNN's
