@@ -6,8 +6,9 @@
  *
  *   node --import tsx bench/native-ab.ts [rounds]        (default 20 rounds per comparison)
  *
- * Prints µs per training step for: the fast kernels (MatMul, Sum) against tfjs-node's own, and the
- * fused optimiser update against the element-wise one. A benchmark, not a test: it asserts nothing.
+ * Prints µs per training step for: the fast kernels (MatMul, Sum, one-kernel affine layers) against
+ * tfjs-node's own, the one-kernel affine layers (runtime/native.ts, fusedAffine) against product,
+ * bias and ReLU kernels, and the fused optimiser update against the element-wise one. A benchmark, not a test: it asserts nothing.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/index.js";
@@ -55,10 +56,14 @@ async function main(): Promise<void> {
       "fast kernels": () => (setNativeKernels(true), fusedOptimizer),
       "tfjs-node's kernels": () => (setNativeKernels(false), fusedOptimizer),
     });
+    const affine = compare({
+      "one-kernel affine layers": () => (setNativeKernels(true), fusedOptimizer),
+      "product, bias, ReLU kernels": () => (setNativeKernels(true, { fusedAffine: false }), fusedOptimizer),
+    });
     setNativeKernels(true);
     const updates = compare({ "fused update": () => fusedOptimizer, "element-wise update": () => elementwiseOptimizer });
     const line = (r: Record<string, number>) => Object.entries(r).map(([k, us]) => `${k} ${us.toFixed(0)} µs/step`).join(", ");
-    console.log(`${job} (batch ${settings.batchSize}): ${line(kernels)}; ${line(updates)}`);
+    console.log(`${job} (batch ${settings.batchSize}): ${line(kernels)}; ${line(affine)}; ${line(updates)}`);
     fusedOptimizer.dispose();
     elementwiseOptimizer.dispose();
     batches.dispose();

@@ -49,7 +49,7 @@ if [ "${CLASSIFIERS_NATIVE:-1}" = 0 ] && [ -f "$marker" ]; then
 fi
 # The route note of this script's current build; a binding from an older version of the script is
 # replaced (through the cache or a build) instead of kept.
-route_note="binding built against the tensorflow-cpu wheel, shields products from signals, runs small ops on the calling thread"
+route_note="binding built against the tensorflow-cpu wheel, shields products from signals, runs small ops on the calling thread, fuses bias and ReLU into products"
 if [ -d "$pkg" ] && [ -f "$marker" ] && [ "$(cat "$marker")" != "$route_note" ]; then
   say "native backend: replacing a binding from an older setup ($(cat "$marker"))"
   unlink_build
@@ -94,7 +94,7 @@ install_from() {
 # --- route 2: the cache ---------------------------------------------------------------------
 # "sigshield-smallops": the binding is patched by scripts/patch-binding.py (older cache entries are
 # not, or differently).
-prefix="tfjs-node-$tfjs_node_version-node-abi$node_abi-napi$napi-sigshield-smallops-tf"
+prefix="tfjs-node-$tfjs_node_version-node-abi$node_abi-napi$napi-sigshield-smallops-fused-tf"
 find_cached() {
   local want=${CLASSIFIERS_TF_VERSION:-}
   ls -d "$cache_root/$prefix"${want:-*} 2>/dev/null | sort -V | tail -n 1

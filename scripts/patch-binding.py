@@ -27,7 +27,13 @@ Two changes, each marked in the source by a tag:
    too, runs with TensorFlow's per-thread parallelism set to 1 (tensorflow::SetPerThreadMaxParallelism,
    which Eigen devices and work sharding both honour). Products, convolutions and ops whose output
    size comes from their values (Fill, Tile, Pad, OneHot, Range, random ops, resizes) are left alone:
-   their work does not follow their inputs' size.
+   their work does not follow their inputs' size. `_FusedMatMul` (see 3.) always runs alone: the
+   library sends it only for small products.
+
+3. String-list attributes. tfjs-node sets an attribute of type string from a JavaScript string only;
+   TensorFlow's `_FusedMatMul` (a product with its bias and activation in one kernel) takes the ops
+   to fuse as a list of strings. With this, lib/src/runtime/native.ts runs tf.fused.matMul as that
+   one kernel instead of three (product, bias, ReLU).
 
     python3 scripts/patch-binding.py node_modules/@tensorflow/tfjs-node/binding/tfjs_backend.cc
 """
@@ -46,6 +52,7 @@ else:
     open(pristine, "w").write(src)
 TAG = "classifiers: async signals held v2"
 SMALL_OPS_TAG = "classifiers: small ops on the calling thread v1"
+STRING_LIST_TAG = "classifiers: string-list attributes v1"
 
 small_ops_helper = '''
 // ''' + SMALL_OPS_TAG + '''. TensorFlow splits ops over its intra-op pool from a few tens of
@@ -95,6 +102,10 @@ bool WorkOutgrowsInputs(const char *op_name) {
   }
   return false;
 }
+// _FusedMatMul: only the library sends it (tfjs-node never does), and only for products of at most
+// a few million multiply-adds, where TensorFlow's Eigen contraction splitting over the pool costs
+// more than the product (lib/src/runtime/native.ts, FUSED_AFFINE_MAX_MACS).
+bool SentSmall(const char *op_name) { return std::strcmp(op_name, "_FusedMatMul") == 0; }
 // The elements an op's inputs hold, and the size their shapes broadcast to.
 class InputElements {
  public:
@@ -184,7 +195,7 @@ src = re.sub(r"^(\s*)(TFE_Execute\([^;]*;)",
              r"\1{\n"
              r"\1  std::unique_ptr<AsyncSignalsHeld> held;\n"
              r"\1  if (HoldSignalsRequested() && ReachesSgemm(op_name.c_str())) held.reset(new AsyncSignalsHeld);\n"
-             r"\1  const bool alone = SmallOpsAlone() && input_elements.Below(SmallOpElements()) && !WorkOutgrowsInputs(op_name.c_str());\n"
+             r"\1  const bool alone = SmallOpsAlone() && (SentSmall(op_name.c_str()) || (input_elements.Below(SmallOpElements()) && !WorkOutgrowsInputs(op_name.c_str())));\n"
              r"\1  const int parallelism_before = alone ? Parallelism().get() : 0;\n"
              r"\1  if (alone) Parallelism().set(1);\n"
              r"\1  \2\n"
@@ -196,7 +207,32 @@ src = src.replace(add_input, add_input + "    if (SmallOpsAlone()) input_element
 new_op = "  TFE_AutoOp tfe_op(TFE_NewOp(tfe_context_, op_name.c_str(), tf_status.status));\n"
 n4 = src.count(new_op)
 src = src.replace(new_op, new_op + "  InputElements input_elements;\n")
-if n1 != 1 or n2 != 1 or n3 != 1 or n4 != 1:
-    sys.exit(f"tfjs_backend.cc changed: {n1} TFE_NewContext, {n2} TFE_Execute, {n3} TFE_OpAddInput, {n4} TFE_NewOp calls")
+string_attr = """    case TF_ATTR_STRING: {
+      // NOTE: String attribute values do not have to be utf8 encoded strings
+"""
+n5 = src.count(string_attr)
+src = src.replace(string_attr, """    case TF_ATTR_STRING: {
+      if (IsArray(env, nstatus, &js_value)) {  // """ + STRING_LIST_TAG + """: see scripts/patch-binding.py
+        uint32_t length;
+        nstatus = napi_get_array_length(env, js_value, &length);
+        ENSURE_NAPI_OK(env, nstatus);
+        std::vector<std::string> strings(length);
+        std::vector<const void *> values(length);
+        std::vector<size_t> lengths(length);
+        for (uint32_t i = 0; i < length; ++i) {
+          napi_value element;
+          nstatus = napi_get_element(env, js_value, i, &element);
+          ENSURE_NAPI_OK(env, nstatus);
+          nstatus = GetStringParam(env, element, strings[i]);
+          ENSURE_NAPI_OK(env, nstatus);
+          values[i] = strings[i].data();
+          lengths[i] = strings[i].size();
+        }
+        TFE_OpSetAttrStringList(tfe_op, attr_name, values.data(), lengths.data(), static_cast<int>(length));
+        break;
+      }
+""" + string_attr.split("\n", 1)[1])
+if n1 != 1 or n2 != 1 or n3 != 1 or n4 != 1 or n5 != 1:
+    sys.exit(f"tfjs_backend.cc changed: {n1} TFE_NewContext, {n2} TFE_Execute, {n3} TFE_OpAddInput, {n4} TFE_NewOp calls, {n5} string attribute cases")
 open(path, "w").write(src)
-print(f"patched {path}: signals held around products, small ops on the calling thread")
+print(f"patched {path}: signals held around products, small ops on the calling thread, string-list attributes")

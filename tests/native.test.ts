@@ -11,9 +11,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expectedSignals, fusedAdam, fusedSgd, nativeMatMulBlocker, profilerInSight, setNativeKernels } from "../lib/src/runtime/native.js";
+import { expectedSignals, fusedAdam, fusedAffine, fusedSgd, FUSED_AFFINE_MAX_MACS, nativeMatMulBlocker, profilerInSight, setNativeKernels } from "../lib/src/runtime/native.js";
 import { InvalidInputError } from "../lib/src/core/checks.js";
-import { backendInfo, SHIELDED_ROUTE, SMALL_OPS_ROUTE } from "../lib/src/runtime/backend.js";
+import { backendInfo, FUSED_ROUTE, SHIELDED_ROUTE, SMALL_OPS_ROUTE } from "../lib/src/runtime/backend.js";
 import { DEFAULT_SMALL_OP_ELEMENTS, requestedSmallOpElements } from "../lib/src/runtime/env.js";
 import { readdirSync, readFileSync } from "node:fs";
 import { adamOptimizer, sgdOptimizer } from "../lib/src/optim/index.js";
@@ -239,7 +239,7 @@ test("20,000 small products while SIGINTs arrive (a notebook's interrupts) finis
 test("the route note setup writes for its patched binding is the one the backend looks for", () => {
   const script = readFileSync("scripts/native-backend.sh", "utf8");
   const note = /^route_note="([^"]+)"/m.exec(script)?.[1];
-  for (const part of [SHIELDED_ROUTE, SMALL_OPS_ROUTE]) assert.ok(note?.includes(part), `scripts/native-backend.sh's route_note ${note} lacks "${part}"`);
+  for (const part of [SHIELDED_ROUTE, SMALL_OPS_ROUTE, FUSED_ROUTE]) assert.ok(note?.includes(part), `scripts/native-backend.sh's route_note ${note} lacks "${part}"`);
   assert.match(script, /scripts\/patch-binding\.py/);
   // the binding reads the same variable, with the same default, as the library checks
   const patch = readFileSync("scripts/patch-binding.py", "utf8");
@@ -289,4 +289,41 @@ test("a shielding binding leaves the main thread blocking asynchronous signals e
   const tfThreads = readdirSync("/proc/self/task").filter((tid) => /Name:\s*tf_/.test(readFileSync(`/proc/self/task/${tid}/status`, "utf8")));
   assert.ok(tfThreads.length > 0, "no TensorFlow threads found");
   for (const tid of tfThreads) assert.ok(blocked(tid) & bit(SIGPROF) && blocked(tid) & bit(SIGINT), `TensorFlow thread ${tid} takes signals`);
+});
+
+test("x·W + b and its ReLU as one native kernel give the values and gradients of product, bias and ReLU", (t) => {
+  if (!native || !backendInfo().native?.route.includes(FUSED_ROUTE)) return t.skip("setup's native binding only");
+  tf.tidy(() => {
+    const x = tf.randomNormal([6, 7], 0, 1, "float32", 1) as tf.Tensor2D;
+    const W = tf.randomNormal([7, 5], 0, 1, "float32", 2) as tf.Tensor2D;
+    const b = tf.randomNormal([5], 0, 1, "float32", 3) as tf.Tensor1D;
+    const weights = tf.randomNormal([6, 5], 0, 1, "float32", 4); // a loss that weighs every output differently
+    for (const relu of [true, false]) {
+      const threeKernels = (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => {
+        const z = tf.add(tf.matMul(x, W), b);
+        return relu ? tf.relu(z) : z;
+      };
+      const oneKernel = (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => {
+        const out = fusedAffine(x as tf.Tensor2D, W as tf.Tensor2D, b as tf.Tensor1D, relu);
+        assert.ok(out, "fusedAffine declined a small float32 product on the binding that has it");
+        return out;
+      };
+      const want = threeKernels(x, W, b);
+      assert.ok(!relu || tf.min(want).dataSync()[0] === 0, "the test needs some negative pre-activations");
+      assert.ok(tf.max(tf.abs(tf.sub(oneKernel(x, W, b), want))).dataSync()[0]! < 1e-5, `values differ (relu ${relu})`);
+      const loss = (f: typeof threeKernels) => (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(x, W, b), weights));
+      const wantGrads = tf.grads(loss(threeKernels))([x, W, b]);
+      const gotGrads = tf.grads(loss(oneKernel))([x, W, b]);
+      ["x", "W", "b"].forEach((name, i) => {
+        const gap = tf.max(tf.abs(tf.sub(gotGrads[i]!, wantGrads[i]!))).dataSync()[0]!;
+        assert.ok(gap < 1e-5, `∂/∂${name} differs by ${gap} (relu ${relu})`);
+      });
+    }
+    // products too big for one thread keep MatMul and its threads
+    const big = tf.zeros([1024, 1024]) as tf.Tensor2D;
+    assert.ok(1024 * 1024 * 16 > FUSED_AFFINE_MAX_MACS);
+    assert.equal(fusedAffine(big, tf.zeros([1024, 16]) as tf.Tensor2D, tf.zeros([16]) as tf.Tensor1D, true), undefined);
+    // and shapes that do not fit are left to the layer's own error message
+    assert.equal(fusedAffine(x, tf.zeros([6, 5]) as tf.Tensor2D, b, true), undefined);
+  });
 });

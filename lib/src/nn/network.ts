@@ -17,6 +17,7 @@ import { l2Regularizer, NETWORK_LOSS_KINDS, networkLossFromScores, regularizerTe
 import { classifierMethods, type TrainableClassifier, type TrainOptions } from "../training/index.js";
 import { ACTIVATION_NAMES, activationLayer, affineBackward, affineForward, affineReluForward, type ActivationCache, type ActivationName, type AffineCache } from "./layers.js";
 import { checkLayerSizes, countParameters, initNetworkParams, type InitScheme } from "./init.js";
+import { fusedAffine } from "../runtime/native.js";
 
 /** How a network computes: everything except the parameter values. */
 export interface NetworkConfig {
@@ -61,6 +62,14 @@ export function networkForward(
   for (let l = 1; l <= layers; l++) {
     const W = params[`W${l}`] as tf.Tensor2D;
     const b = params[`b${l}`] as tf.Tensor1D;
+    // On the native backend, one TensorFlow kernel for product, bias and ReLU where the binding has it.
+    const relu = l < layers && g.name === "relu";
+    const native = relu || l === layers ? fusedAffine(h, W, b, relu) : undefined;
+    if (native) {
+      caches.push(relu ? { affine: { x: h, W }, activation: { z: native, a: native } } : { affine: { x: h, W } });
+      h = native;
+      continue;
+    }
     // Fused kernels pay on wasm (one XNNPACK call); tfjs-node's fused product is slower than its parts.
     const fuse = tf.getBackend() !== "tensorflow";
     if (fuse && l < layers && g.name === "relu") {

@@ -43,7 +43,7 @@ export interface NativeInfo {
   tensorflowVersion: string;
   /** The @tensorflow/tfjs-node package version. */
   tfjsNodeVersion: string;
-  /** "tfjs-node's own install", or "binding built against the tensorflow-cpu wheel, shields products from signals, runs small ops on the calling thread" (scripts/native-backend.sh). */
+  /** "tfjs-node's own install", or "binding built against the tensorflow-cpu wheel, shields products from signals, runs small ops on the calling thread, fuses bias and ReLU into products" (scripts/native-backend.sh). */
   route: string;
 }
 
@@ -56,6 +56,8 @@ const HOLD_SIGNALS_ENV_VAR = "CLASSIFIERS_HOLD_SIGNALS";
 export const SHIELDED_ROUTE = "shields products from signals";
 /** In the route note when its binding runs small ops on the calling thread (CLASSIFIERS_SMALL_OP_ELEMENTS). */
 export const SMALL_OPS_ROUTE = "runs small ops on the calling thread";
+/** In the route note when its binding passes string-list attributes, which `_FusedMatMul` needs (runtime/native.ts, fusedAffine). */
+export const FUSED_ROUTE = "fuses bias and ReLU into products";
 
 /** Where scripts/native-backend.sh notes its route, inside the tfjs-node package. */
 const NATIVE_ROUTE_FILE = ".classifiers-native-route";

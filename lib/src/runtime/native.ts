@@ -19,8 +19,14 @@
  *    network's four tensors those waits were ~280 µs of a ~1100 µs batch-64 step; with one kernel
  *    for all, the step took ~880 µs.
  *
+ *  - An affine layer x·W + b, with its ReLU, is one `_FusedMatMul` kernel instead of three (product,
+ *    bias, ReLU) where the binding passes its list-of-strings attribute (the one
+ *    scripts/native-backend.sh builds) and the product is small enough for one thread: a batch-64
+ *    Adam step 1137 → 975 µs, a batch-20 SGD step 502 → 477 µs.
+ *
  * The kernels are installed as tfjs's `BatchMatMul` and `Sum`, so every tf.matMul / tf.sum (and
- * their gradients) use them; the optimisers in optim/ ask for `fusedSgd()` / `fusedAdam()`.
+ * their gradients) use them; the optimisers in optim/ ask for `fusedSgd()` / `fusedAdam()`, the
+ * network in nn/ for `fusedAffine()` (a kernel of its own, with its gradient registered).
  *
  * Except where signals are expected: `MatMul` calls oneDNN's legacy sgemm, whose generated kernels
  * point the stack register into the heap (uxlfoundation/oneDNN#4845, fixed in oneDNN 3.11.2; the
@@ -62,7 +68,7 @@ interface NativeBackend {
 interface OpAttr {
   name: string;
   type: number;
-  value: boolean | number | string | readonly number[];
+  value: boolean | number | string | readonly number[] | readonly string[];
 }
 
 const NATIVE = "tensorflow";
@@ -184,19 +190,105 @@ export function installNativeKernels(signals: string | undefined, shielded: bool
     if (!original) continue; // tfjs-node not registered: nothing to replace
     kernelVersions.set(kernelName, { original, fast: { kernelName, backendName: NATIVE, kernelFunc: make(original.kernelFunc) } });
   }
+  const backend = activeNativeBackend() ?? (tf.findBackend(NATIVE) as unknown as NativeBackend | null);
+  fusedAffineInstalled = !matMulBlocker && backend !== null && registerFusedAffine(backend);
   setNativeKernels(true);
   return notes;
 }
 
 /**
  * Switches between the fast kernels (on once the native backend loads) and tfjs-node's own, for
- * measuring one against the other (bench/native-ab.ts). A no-op before the native backend loads.
+ * measuring one against the other (bench/native-ab.ts); `fusedAffine: false` keeps the fast kernels
+ * but leaves `fusedAffine` off. A no-op before the native backend loads.
  */
-export function setNativeKernels(fast: boolean): void {
+export function setNativeKernels(fast: boolean, options: { fusedAffine?: boolean } = {}): void {
+  fusedAffineOn = fast && (options.fusedAffine ?? true) && fusedAffineInstalled;
   for (const [kernelName, versions] of kernelVersions) {
     tf.unregisterKernel(kernelName, NATIVE);
     tf.registerKernel(fast ? versions.fast : versions.original);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Affine layers as one kernel
+
+/** tfjs kernel name of x·W + b (then ReLU) as TensorFlow's `_FusedMatMul`, with its gradient registered. */
+const FUSED_AFFINE = "ClassifiersFusedAffine";
+/**
+ * Products up to this many multiply-adds (M·K·N) go through `fusedAffine`. `_FusedMatMul` runs on
+ * Eigen's contraction, which the binding keeps on the calling thread (scripts/patch-binding.py):
+ * [64, 784]·[784, 100] (5M) took 79 µs there against 114-120 µs as MatMul, bias and ReLU kernels.
+ * Bigger products (a whole test set at once) keep MatMul and oneDNN's threads.
+ */
+export const FUSED_AFFINE_MAX_MACS = 2 ** 23;
+
+let fusedAffineInstalled = false;
+let fusedAffineOn = false;
+
+function fusedMatMulAttrs(binding: NativeBackend["binding"], relu: boolean): OpAttr[] {
+  return [
+    { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
+    { name: "transpose_a", type: binding.TF_ATTR_BOOL, value: false },
+    { name: "transpose_b", type: binding.TF_ATTR_BOOL, value: false },
+    { name: "num_args", type: binding.TF_ATTR_INT, value: 1 },
+    { name: "fused_ops", type: binding.TF_ATTR_STRING, value: relu ? ["BiasAdd", "Relu"] : ["BiasAdd"] },
+  ];
+}
+
+/**
+ * Registers the fused affine kernel and its gradient when the binding can run it: `fused_ops` is a
+ * list of strings, which only the binding scripts/native-backend.sh builds passes on (a 1×1 product
+ * tried once tells).
+ */
+function registerFusedAffine(backend: NativeBackend): boolean {
+  const { binding } = backend;
+  const one = () => binding.createTensor([1, 1], binding.TF_FLOAT, Float32Array.of(2));
+  const [x, w, b] = [one(), one(), binding.createTensor([1], binding.TF_FLOAT, Float32Array.of(-5))];
+  try {
+    const [out] = binding.executeOp("_FusedMatMul", fusedMatMulAttrs(binding, true), [x, w, b], 1) as { id: number }[];
+    binding.deleteTensor(out!.id);
+  } catch {
+    return false; // tfjs-node's own binding: string attributes only
+  } finally {
+    [x, w, b].forEach((id) => binding.deleteTensor(id));
+  }
+  if (tf.getKernel(FUSED_AFFINE, NATIVE)) return true;
+  tf.registerKernel({
+    kernelName: FUSED_AFFINE,
+    backendName: NATIVE,
+    kernelFunc: ({ inputs, attrs, backend: kernelBackend }) => {
+      const { x, W, b } = inputs as { x: tf.TensorInfo; W: tf.TensorInfo; b: tf.TensorInfo };
+      const native = kernelBackend as unknown as NativeBackend;
+      return native.executeSingleOutput("_FusedMatMul", fusedMatMulAttrs(native.binding, (attrs as { relu: boolean }).relu), [x, W, b]);
+    },
+  });
+  tf.registerGradient({
+    kernelName: FUSED_AFFINE,
+    inputsToSave: ["x", "W"],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, W, out] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      // ReLU passes the gradient where its output is positive (its input was)
+      const dz = (attrs as { relu: boolean }).relu ? tf.mul(dy as tf.Tensor2D, tf.sign(out)) : (dy as tf.Tensor2D);
+      return { x: () => tf.matMul(dz, W, false, true), W: () => tf.matMul(x, dz, true, false), b: () => tf.sum(dz, 0) };
+    },
+  });
+  return true;
+}
+
+/**
+ * x [M, K] · W [K, N] + b [N], then ReLU when `relu`, as one TensorFlow kernel on the native backend
+ * (three kernel calls otherwise: product, bias, ReLU), gradient included. Undefined where it does not
+ * apply: another backend, a binding without it (tfjs-node's own), products kept off TensorFlow's
+ * MatMul (`nativeMatMulBlocker`), shapes that do not fit, or more than FUSED_AFFINE_MAX_MACS.
+ */
+export function fusedAffine(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, relu: boolean): tf.Tensor2D | undefined {
+  if (!fusedAffineOn || tf.getBackend() !== NATIVE) return undefined;
+  const [m, k] = x.shape;
+  const n = W.shape[1];
+  if (W.shape[0] !== k || b.rank !== 1 || b.shape[0] !== n || m * k * n > FUSED_AFFINE_MAX_MACS) return undefined;
+  if (x.dtype !== "float32" || W.dtype !== "float32" || b.dtype !== "float32") return undefined;
+  return tf.engine().runKernel(FUSED_AFFINE, { x, W, b }, { relu }) as tf.Tensor2D;
 }
 
 // ---------------------------------------------------------------------------------------------
