@@ -6,6 +6,9 @@
  *                                initBackend picks, or CLASSIFIERS_BACKEND)
  *   --peers                      also run bench/peers.py (scikit-learn, numpy, PyTorch) on the same
  *                                jobs and report peer seconds / our seconds
+ *   --rounds N                   run everything N times (each round: our entries, then the peers)
+ *                                and report the median round, with every round's ratio; on a
+ *                                noisy machine one round's ratio can be off by half
  *
  * Adding an entry = adding one object to {@link ENTRIES}: a name, a dataset label and a `run`
  * that does the work and returns what it measured (seconds, accuracy, flops). `matmul-ceiling`
@@ -23,7 +26,7 @@ import { DEFAULT_NEIGHBOR_CHUNK, nearestNeighbors, type NeighborStrategy } from 
 import { LINEAR_ENTRIES } from "./linear-entries.js";
 import { MLP_ENTRIES } from "./mlp-entries.js";
 import { TUNE_ENTRIES } from "./tune-entries.js";
-import { attachPeers, findPeerPython, formatPeerTable, runPeers } from "./peers.js";
+import { attachPeers, combineRounds, findPeerPython, formatPeerTable, runPeers } from "./peers.js";
 import type { BenchEntry, BenchRecord, EntryMeasurement } from "./types.js";
 
 /** The product shape kNN computes per chunk: [chunk, 784] × [784, 60000]. */
@@ -174,24 +177,31 @@ async function main(): Promise<void> {
     await runEntryHere(args[entryFlag + 1] ?? "");
     return;
   }
-  const { names, backends, peers } = parseArgs(args);
+  const { names, backends, peers, rounds } = parseArgs(args);
   const selected = names.length > 0 ? ENTRIES.filter((e) => names.includes(e.name)) : ENTRIES;
   // Before any entry runs, so a missing peer setup stops the bench before spending its time.
   const peerPython = peers ? findPeerPython() : undefined;
   console.log(`bench: ${selected.map((e) => e.name).join(", ")} on ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-  const records: BenchRecord[] = [];
-  const ceilings = new Map<string, number | null>();
-  // Entry by entry, each backend in turn, so both backends meet the same machine load.
-  for (const entry of selected) {
-    for (const backend of backends ?? [undefined]) {
-      const { record, summary } = await runEntryInChild(entry, backend);
-      if (entry.name === "matmul-ceiling") ceilings.set(record.backend, record.gflops);
-      record.ceilingGflops = ceilings.get(record.backend) ?? null;
-      records.push(record);
-      console.log(`  ${entry.name}: ${record.seconds.toFixed(2)} s (${summary})`);
+  const perRound: BenchRecord[][] = [];
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) console.log(`round ${round} of ${rounds}`);
+    const records: BenchRecord[] = [];
+    const ceilings = new Map<string, number | null>();
+    // Entry by entry, each backend in turn, so both backends meet the same machine load.
+    for (const entry of selected) {
+      for (const backend of backends ?? [undefined]) {
+        const { record, summary } = await runEntryInChild(entry, backend);
+        if (entry.name === "matmul-ceiling") ceilings.set(record.backend, record.gflops);
+        record.ceilingGflops = ceilings.get(record.backend) ?? null;
+        records.push(record);
+        console.log(`  ${entry.name}: ${record.seconds.toFixed(2)} s (${summary})`);
+      }
     }
+    // Right after this round's entries, so each round's ratio compares runs close in time.
+    if (peerPython) attachPeers(records, runPeers(peerPython, selected.map((e) => e.name)));
+    perRound.push(records);
   }
-  if (peerPython) attachPeers(records, runPeers(peerPython, selected.map((e) => e.name)));
+  const records = combineRounds(perRound);
   const peerTable = formatPeerTable(records);
   console.log(`\n${formatTable(records)}${peerTable ? `\n\n${peerTable}` : ""}\nload average after: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   mkdirSync(resultsDir, { recursive: true });
@@ -200,14 +210,20 @@ async function main(): Promise<void> {
   console.log(`wrote ${path}`);
 }
 
-/** Splits the command line into entry names, `--backends a,b` and `--peers`; throws on anything unknown. */
-function parseArgs(args: string[]): { names: string[]; backends: BackendName[] | undefined; peers: boolean } {
+/** Splits the command line into entry names, `--backends a,b`, `--peers` and `--rounds N`; throws on anything unknown. */
+function parseArgs(args: string[]): { names: string[]; backends: BackendName[] | undefined; peers: boolean; rounds: number } {
   const names: string[] = [];
   let backends: BackendName[] | undefined;
   let peers = false;
+  let rounds = 1;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--peers") peers = true;
+    else if (arg === "--rounds" || arg.startsWith("--rounds=")) {
+      const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[++i];
+      rounds = Number(value);
+      if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds takes a positive whole number; got "${value ?? ""}"`);
+    }
     else if (arg === "--backends" || arg.startsWith("--backends=")) {
       const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[++i];
       const list = (value ?? "").split(",").map((b) => b.trim()).filter((b) => b !== "");
@@ -217,14 +233,14 @@ function parseArgs(args: string[]): { names: string[]; backends: BackendName[] |
       }
       backends = list as BackendName[];
     } else if (arg.startsWith("--")) {
-      throw new Error(`unknown bench option ${arg}; options: --backends tensorflow,wasm  --peers`);
+      throw new Error(`unknown bench option ${arg}; options: --backends tensorflow,wasm  --peers  --rounds N`);
     } else names.push(arg);
   }
   const unknown = names.filter((a) => !ENTRIES.some((e) => e.name === a));
   if (unknown.length > 0) {
     throw new Error(`unknown bench entries: ${unknown.join(", ")}; known: ${ENTRIES.map((e) => e.name).join(", ")}`);
   }
-  return { names, backends, peers };
+  return { names, backends, peers, rounds };
 }
 
 main().catch((err: unknown) => {

@@ -61,9 +61,38 @@ export function attachPeers(records: BenchRecord[], peers: Record<string, Omit<P
   }
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Folds the records of several rounds (the same entries in the same order, each round's peers run
+ * right after its own entries) into one record per entry: the round with the median seconds, with
+ * every round's seconds, and per peer the median seconds and the median of the rounds' ratios. Our
+ * run and the peer's are minutes apart at most within a round, so a ratio per round cancels much of
+ * a noisy machine's drift that a ratio of two medians would keep.
+ */
+export function combineRounds(rounds: BenchRecord[][]): BenchRecord[] {
+  if (rounds.length === 1) return rounds[0]!;
+  return rounds[0]!.map((_, i) => {
+    const runs = rounds.map((round) => round[i]!);
+    const ordered = [...runs].sort((a, b) => a.seconds - b.seconds);
+    const typical = ordered[(ordered.length - 1) >> 1]!;
+    const peers = (typical.peers ?? []).map((peer) => {
+      const seen = runs.map((run) => run.peers?.find((p) => p.peer === peer.peer)).filter((p): p is PeerResult => p !== undefined);
+      const roundSeconds = seen.map((p) => p.seconds);
+      const roundRatios = seen.map((p) => p.ratio);
+      return { ...peer, seconds: median(roundSeconds), ratio: median(roundRatios), roundSeconds, roundRatios };
+    });
+    return { ...typical, roundSeconds: runs.map((run) => run.seconds), ...(typical.peers ? { peers } : {}) };
+  });
+}
+
 /** One line per (record, peer): who, how long, how accurate, and the ratio. */
 export function formatPeerTable(records: BenchRecord[]): string {
-  const header = ["entry", "backend", "ours s", "peer", "peer s", "peer accuracy", "peer s / ours"];
+  const header = ["entry", "backend", "ours s", "peer", "peer s", "peer accuracy", "peer s / ours", "rounds"];
   const rows = records.flatMap((r) =>
     (r.peers ?? []).map((p) => [
       r.name,
@@ -73,6 +102,7 @@ export function formatPeerTable(records: BenchRecord[]): string {
       p.seconds.toFixed(2),
       p.accuracy.toFixed(4),
       `${p.ratio.toFixed(2)}×`,
+      p.roundRatios ? p.roundRatios.map((ratio) => `${ratio.toFixed(2)}×`).join(" ") : "-",
     ]),
   );
   if (rows.length === 0) return "";

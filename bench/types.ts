@@ -36,6 +36,8 @@ export interface BenchRecord {
   peakRssMb: number;
   /** With `--peers`: the same job done by other libraries in the same run (bench/peers.py). */
   peers?: PeerResult[];
+  /** With `--rounds N` (N > 1): our seconds in every round; the record is the median round's. */
+  roundSeconds?: number[];
 }
 
 /** One peer's run of an entry's job. */
@@ -44,8 +46,11 @@ export interface PeerResult {
   peer: string;
   seconds: number;
   accuracy: number;
-  /** peer seconds / our seconds: above 1 means we are faster. */
+  /** peer seconds / our seconds: above 1 means we are faster (with rounds: the median round's ratio). */
   ratio: number;
+  /** With `--rounds N` (N > 1): the peer's seconds and the ratio in every round (seconds is their median). */
+  roundSeconds?: number[];
+  roundRatios?: number[];
 }
 
 /** What an entry's `run` measures; the harness adds name, dataset, backend, ceiling and RSS. */
