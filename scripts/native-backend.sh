@@ -14,8 +14,9 @@
 #      wheel also carries their headers), then tfjs-node's own binding sources compiled with node-gyp.
 #      Only the two libraries and the headers the binding includes are kept; the wheel is deleted.
 #      The binding's source is patched first (scripts/patch-binding.py): it shields products from
-#      signals, which TensorFlow's oneDNN needs under profilers and notebook interrupts, and runs
-#      small ops on the calling thread, where waking TensorFlow's thread pool costs more than the op.
+#      signals, which TensorFlow's oneDNN needs under profilers and notebook interrupts, runs small
+#      ops on the calling thread, where waking TensorFlow's thread pool costs more than the op, and
+#      passes list-of-strings attributes (for the one-kernel affine layer, `_FusedMatMul`).
 # Environment:
 #   CLASSIFIERS_NATIVE=0      skip routes 2 and 3 (tfjs-node's own install still runs inside npm ci;
 #                             CLASSIFIERS_BACKEND=wasm decides the backend at run time)
@@ -92,8 +93,8 @@ install_from() {
 }
 
 # --- route 2: the cache ---------------------------------------------------------------------
-# "sigshield-smallops": the binding is patched by scripts/patch-binding.py (older cache entries are
-# not, or differently).
+# "sigshield-smallops-fused": the binding is patched by scripts/patch-binding.py (older cache
+# entries are not, or differently).
 prefix="tfjs-node-$tfjs_node_version-node-abi$node_abi-napi$napi-sigshield-smallops-fused-tf"
 find_cached() {
   local want=${CLASSIFIERS_TF_VERSION:-}

@@ -22,7 +22,12 @@
  *  - An affine layer x·W + b, with its ReLU, is one `_FusedMatMul` kernel instead of three (product,
  *    bias, ReLU) where the binding passes its list-of-strings attribute (the one
  *    scripts/native-backend.sh builds) and the product is small enough for one thread: a batch-64
- *    Adam step 1137 → 975 µs, a batch-20 SGD step 502 → 477 µs.
+ *    Adam step 901 → 841 µs, a batch-20 SGD step 520 → 476 µs.
+ *
+ * The binding scripts/native-backend.sh builds also runs ops on fewer than half a million elements
+ * on the calling thread (scripts/patch-binding.py, CLASSIFIERS_SMALL_OP_ELEMENTS): TensorFlow had
+ * split the flat Adam update, the gradients' concatenation and the parameters' split over its pool,
+ * with a thread wake each (a batch-64 Adam step ~900 → ~600 µs).
  *
  * The kernels are installed as tfjs's `BatchMatMul` and `Sum`, so every tf.matMul / tf.sum (and
  * their gradients) use them; the optimisers in optim/ ask for `fusedSgd()` / `fusedAdam()`, the
