@@ -223,8 +223,7 @@ function parseArgs(args: string[]): { names: string[]; backends: BackendName[] |
       const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[++i];
       rounds = Number(value);
       if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds takes a positive whole number; got "${value ?? ""}"`);
-    }
-    else if (arg === "--backends" || arg.startsWith("--backends=")) {
+    } else if (arg === "--backends" || arg.startsWith("--backends=")) {
       const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[++i];
       const list = (value ?? "").split(",").map((b) => b.trim()).filter((b) => b !== "");
       const bad = list.filter((b) => !(BACKEND_NAMES as readonly string[]).includes(b));

@@ -8,7 +8,8 @@
  *
  * Prints µs per training step for: the fast kernels (MatMul, Sum, one-kernel affine layers) against
  * tfjs-node's own, the one-kernel affine layers (runtime/native.ts, fusedAffine) against product,
- * bias and ReLU kernels, and the fused optimiser update against the element-wise one. A benchmark, not a test: it asserts nothing.
+ * bias and ReLU kernels, and the fused optimiser update against the element-wise one. A benchmark,
+ * not a test: it asserts nothing.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/index.js";

@@ -50,7 +50,7 @@ else:
     if "classifiers: async signals held" in src or "classifiers: small ops" in src:
         sys.exit(f"{path} carries an older version of this patch and no {pristine}; reinstall @tensorflow/tfjs-node")
     open(pristine, "w").write(src)
-TAG = "classifiers: async signals held v2"
+SIGNALS_TAG = "classifiers: async signals held v2"
 SMALL_OPS_TAG = "classifiers: small ops on the calling thread v1"
 STRING_LIST_TAG = "classifiers: string-list attributes v1"
 
@@ -96,8 +96,9 @@ int64_t SmallOpElements() {
 bool SmallOpsAlone() { return SmallOpElements() > 0 && Parallelism().set != nullptr; }
 // Work that does not follow the inputs' size: products, convolutions, outputs sized by values.
 bool WorkOutgrowsInputs(const char *op_name) {
-  for (const char *part : {"MatMul", "Conv", "Einsum", "Fill", "Tile", "BroadcastTo", "OneHot", "Pad",
-                           "Range", "Random", "TruncatedNormal", "Multinomial", "Resize"}) {
+  if (ReachesSgemm(op_name)) return true;  // products and convolutions
+  for (const char *part : {"Fill", "Tile", "BroadcastTo", "OneHot", "Pad", "Range", "Random", "TruncatedNormal",
+                           "Multinomial", "Resize"}) {
     if (std::strstr(op_name, part)) return true;
   }
   return false;
@@ -110,13 +111,15 @@ bool SentSmall(const char *op_name) { return std::strcmp(op_name, "_FusedMatMul"
 class InputElements {
  public:
   void Add(TFE_TensorHandle *handle) {
-    const int rank = TFE_TensorHandleNumDims(handle, status_);
-    if (TF_GetCode(status_) != TF_OK) { unknown_ = true; return; }
+    // one status per thread, made once: this runs for most ops
+    thread_local TF_Status *const status = TF_NewStatus();
+    const int rank = TFE_TensorHandleNumDims(handle, status);
+    if (TF_GetCode(status) != TF_OK) { unknown_ = true; return; }
     if (broadcast_.size() < static_cast<size_t>(rank)) broadcast_.resize(rank, 1);
     int64_t elements = 1;
     for (int i = 0; i < rank; i++) {
-      const int64_t dim = TFE_TensorHandleDim(handle, rank - 1 - i, status_);
-      if (TF_GetCode(status_) != TF_OK) { unknown_ = true; return; }
+      const int64_t dim = TFE_TensorHandleDim(handle, rank - 1 - i, status);
+      if (TF_GetCode(status) != TF_OK) { unknown_ = true; return; }
       elements *= dim;
       broadcast_[i] = std::max(broadcast_[i], dim);
     }
@@ -131,9 +134,7 @@ class InputElements {
     }
     return true;
   }
-  ~InputElements() { TF_DeleteStatus(status_); }
  private:
-  TF_Status *status_ = TF_NewStatus();
   std::vector<int64_t> broadcast_;
   int64_t total_ = 0;
   bool unknown_ = false;
@@ -142,7 +143,7 @@ class InputElements {
 '''
 
 helper = '''
-// ''' + TAG + '''. oneDNN's legacy sgemm, behind TensorFlow's MatMul, points the
+// ''' + SIGNALS_TAG + '''. oneDNN's legacy sgemm, behind TensorFlow's MatMul, points the
 // stack register into the heap while its generated kernels run (uxlfoundation/oneDNN#4845, fixed in
 // oneDNN 3.11.2): a signal handled then writes its frame over the heap. Asynchronous signals (a
 // profiler's SIGPROF, a notebook's SIGINT) must not reach a thread running TensorFlow: its threads
@@ -195,7 +196,7 @@ src = re.sub(r"^(\s*)(TFE_Execute\([^;]*;)",
              r"\1{\n"
              r"\1  std::unique_ptr<AsyncSignalsHeld> held;\n"
              r"\1  if (HoldSignalsRequested() && ReachesSgemm(op_name.c_str())) held.reset(new AsyncSignalsHeld);\n"
-             r"\1  const bool alone = SmallOpsAlone() && (SentSmall(op_name.c_str()) || (input_elements.Below(SmallOpElements()) && !WorkOutgrowsInputs(op_name.c_str())));\n"
+             r"\1  const bool alone = sent_small || (measure_inputs && input_elements.Below(SmallOpElements()));\n"
              r"\1  const int parallelism_before = alone ? Parallelism().get() : 0;\n"
              r"\1  if (alone) Parallelism().set(1);\n"
              r"\1  \2\n"
@@ -203,10 +204,14 @@ src = re.sub(r"^(\s*)(TFE_Execute\([^;]*;)",
              r"\1}", src, flags=re.M)
 add_input = "    TFE_OpAddInput(tfe_op.op, input_tensor_entry->second, tf_status.status);\n"
 n3 = src.count(add_input)
-src = src.replace(add_input, add_input + "    if (SmallOpsAlone()) input_elements.Add(input_tensor_entry->second);\n")
+src = src.replace(add_input, add_input + "    if (measure_inputs) input_elements.Add(input_tensor_entry->second);\n")
 new_op = "  TFE_AutoOp tfe_op(TFE_NewOp(tfe_context_, op_name.c_str(), tf_status.status));\n"
 n4 = src.count(new_op)
-src = src.replace(new_op, new_op + "  InputElements input_elements;\n")
+# Small ops: decided by the op's name first; the inputs' shapes are read only where they decide.
+src = src.replace(new_op, new_op +
+                  "  const bool sent_small = SmallOpsAlone() && SentSmall(op_name.c_str());\n"
+                  "  const bool measure_inputs = SmallOpsAlone() && !sent_small && !WorkOutgrowsInputs(op_name.c_str());\n"
+                  "  InputElements input_elements;\n")
 string_attr = """    case TF_ATTR_STRING: {
       // NOTE: String attribute values do not have to be utf8 encoded strings
 """

@@ -8,14 +8,13 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/backend.js";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expectedSignals, fusedAdam, fusedAffine, fusedSgd, FUSED_AFFINE_MAX_MACS, nativeMatMulBlocker, profilerInSight, setNativeKernels } from "../lib/src/runtime/native.js";
 import { InvalidInputError } from "../lib/src/core/checks.js";
 import { backendInfo, FUSED_ROUTE, SHIELDED_ROUTE, SMALL_OPS_ROUTE } from "../lib/src/runtime/backend.js";
 import { DEFAULT_SMALL_OP_ELEMENTS, requestedSmallOpElements } from "../lib/src/runtime/env.js";
-import { readdirSync, readFileSync } from "node:fs";
 import { adamOptimizer, sgdOptimizer } from "../lib/src/optim/index.js";
 import { enableAutodiff } from "../lib/src/nn/autodiff.js";
 
@@ -23,6 +22,11 @@ let native = false;
 before(async () => {
   native = (await initBackend({ log: false })).name === "tensorflow";
 });
+
+/** The last lines of a child's stderr, without TensorFlow's start-up notes. */
+function stderrTail(stderr: string): string {
+  return stderr.split("\n").filter((line) => !line.startsWith("I0000")).slice(-3).join(" | ");
+}
 
 /** Row-major float64 product of a [n, k] and b [k, m] given as plain arrays (with optional transposes). */
 function referenceProduct(a: number[], aShape: number[], b: number[], bShape: number[], transposeA: boolean, transposeB: boolean): number[] {
@@ -206,7 +210,7 @@ test("20,000 small products under node --cpu-prof finish (TensorFlow's MatMul ab
     const env: NodeJS.ProcessEnv = { ...process.env, CLASSIFIERS_BACKEND: "tensorflow" };
     delete env.CLASSIFIERS_NATIVE_MATMUL;
     const run = spawnSync(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profiles}`, "--import", "tsx", "tests/matmul-under-profiler.ts", "20000"], { encoding: "utf8", env, timeout: 180_000 });
-    assert.equal(run.status, 0, `exit ${run.status} (signal ${run.signal}): ${run.stderr.split("\n").filter((line) => !line.startsWith("I0000")).slice(-3).join(" | ")}`);
+    assert.equal(run.status, 0, `exit ${run.status} (signal ${run.signal}): ${stderrTail(run.stderr)}`);
     // the binding scripts/native-backend.sh builds shields products (SIGPROF held); any other keeps tfjs-node's product
     assert.match(run.stdout, /SIGPROF held during products \(--cpu-prof\)|tfjs-node's matrix product under --cpu-prof/);
     assert.match(run.stdout, /^ok 20000 products/m);
@@ -230,7 +234,7 @@ test("20,000 small products while SIGINTs arrive (a notebook's interrupts) finis
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
   const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on("exit", (c, s) => resolve([c, s])));
   clearInterval(sender);
-  assert.equal(code, 0, `exit ${code} (signal ${signal}): ${stderr.split("\n").filter((line) => !line.startsWith("I0000")).slice(-3).join(" | ")}`);
+  assert.equal(code, 0, `exit ${code} (signal ${signal}): ${stderrTail(stderr)}`);
   assert.match(stdout, /shields products from signals|tfjs-node's matrix product under a SIGINT handler/);
   const handled = Number(/ok 20000 products, (\d+) signals handled/.exec(stdout)?.[1]);
   assert.ok(handled >= 20, `only ${handled} SIGINTs reached the handler: the test did not test much`);
@@ -264,7 +268,7 @@ test("small ops run on the calling thread alone and big ones on TensorFlow's poo
     if (limit === undefined) delete env.CLASSIFIERS_SMALL_OP_ELEMENTS;
     else env.CLASSIFIERS_SMALL_OP_ELEMENTS = limit;
     const run = spawnSync(process.execPath, ["--import", "tsx", "tests/pool-work.ts"], { encoding: "utf8", env, timeout: 180_000 });
-    assert.equal(run.status, 0, run.stderr.split("\n").filter((line) => !line.startsWith("I0000")).slice(-3).join(" | "));
+    assert.equal(run.status, 0, stderrTail(run.stderr));
     const [, small, big] = /pool ticks: small (\d+) big (\d+)/.exec(run.stdout)!.map(Number);
     return { small: small!, big: big! };
   };

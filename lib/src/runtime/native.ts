@@ -98,6 +98,15 @@ function int32Constant(backend: NativeBackend, values: number[], shape: number[]
   return id;
 }
 
+/** The attributes of TensorFlow's float32 `MatMul`, which `_FusedMatMul` extends. */
+function productAttrs(binding: NativeBackend["binding"], transposeA: boolean, transposeB: boolean): OpAttr[] {
+  return [
+    { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
+    { name: "transpose_a", type: binding.TF_ATTR_BOOL, value: transposeA },
+    { name: "transpose_b", type: binding.TF_ATTR_BOOL, value: transposeB },
+  ];
+}
+
 /** Our kernel for a tfjs kernel name, given tfjs-node's (for the inputs ours does not handle). */
 const FAST_KERNELS: Record<string, (original: tf.KernelFunc) => tf.KernelFunc> = {
   BatchMatMul: (original) => (args) => {
@@ -105,12 +114,7 @@ const FAST_KERNELS: Record<string, (original: tf.KernelFunc) => tf.KernelFunc> =
     if (a.shape.length !== 2 || b.shape.length !== 2 || a.dtype !== "float32" || b.dtype !== "float32") return original(args);
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     const backend = args.backend as unknown as NativeBackend;
-    const { binding } = backend;
-    return backend.executeSingleOutput("MatMul", [
-      { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
-      { name: "transpose_a", type: binding.TF_ATTR_BOOL, value: transposeA },
-      { name: "transpose_b", type: binding.TF_ATTR_BOOL, value: transposeB },
-    ], [a, b]);
+    return backend.executeSingleOutput("MatMul", productAttrs(backend.binding, transposeA, transposeB), [a, b]);
   },
   Sum: (original) => (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
@@ -195,7 +199,8 @@ export function installNativeKernels(signals: string | undefined, shielded: bool
     if (!original) continue; // tfjs-node not registered: nothing to replace
     kernelVersions.set(kernelName, { original, fast: { kernelName, backendName: NATIVE, kernelFunc: make(original.kernelFunc) } });
   }
-  const backend = activeNativeBackend() ?? (tf.findBackend(NATIVE) as unknown as NativeBackend | null);
+  // the backend is registered by now, though not yet the active one
+  const backend = tf.findBackend(NATIVE) as unknown as NativeBackend | null;
   fusedAffineInstalled = !matMulBlocker && backend !== null && registerFusedAffine(backend);
   setNativeKernels(true);
   return notes;
@@ -232,9 +237,7 @@ let fusedAffineOn = false;
 
 function fusedMatMulAttrs(binding: NativeBackend["binding"], relu: boolean): OpAttr[] {
   return [
-    { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
-    { name: "transpose_a", type: binding.TF_ATTR_BOOL, value: false },
-    { name: "transpose_b", type: binding.TF_ATTR_BOOL, value: false },
+    ...productAttrs(binding, false, false),
     { name: "num_args", type: binding.TF_ATTR_INT, value: 1 },
     { name: "fused_ops", type: binding.TF_ATTR_STRING, value: relu ? ["BiasAdd", "Relu"] : ["BiasAdd"] },
   ];
