@@ -144,6 +144,36 @@ test("fused and element-wise updates give the same parameters (Adam and SGD, thr
   }
 });
 
+test("a parameter's clone keeps its value through updates; an unshared parameter is updated where it is", () => {
+  let handlesBefore = 0;
+  // The second round finds the first's native int32 constants (shapes, split sizes), kept for reuse.
+  for (const optimizer of [sgdOptimizer(), adamOptimizer(), sgdOptimizer(), adamOptimizer()]) {
+    if (optimizer.name === "sgd") handlesBefore = nativeHandles();
+    const w = tf.tidy(() => tf.variable(tf.tensor2d([[1, -2], [3, 0.5]])));
+    const b = tf.tidy(() => tf.variable(tf.tensor1d([0.25, -0.25])));
+    const grads = { w: tf.tensor2d([[0.5, -1], [2, 0]]), b: tf.tensor1d([1, -1]) };
+    optimizer.step({ w, b }, grads, 0.1);
+    const wData = w.dataId;
+    const before = tf.clone(b);
+    const beforeValues = Array.from(before.dataSync());
+    optimizer.step({ w, b }, grads, 0.1);
+    optimizer.step({ w, b }, grads, 0.1);
+    assert.deepEqual(Array.from(before.dataSync()), beforeValues, `${optimizer.name}: the clone taken before two steps`);
+    assert.notDeepEqual(Array.from(b.dataSync()), beforeValues, `${optimizer.name}: the parameter moved`);
+    // on native, w (not shared) keeps its data id: its native tensor was swapped, not reassigned
+    if (native) assert.equal(w.dataId, wData, `${optimizer.name}: w updated where it is`);
+    if (optimizer.name === "sgd") {
+      // w − 0.1·g three times, b likewise
+      const wantW = [1 - 0.15, -2 + 0.3, 3 - 0.6, 0.5];
+      Array.from(w.dataSync()).forEach((x, i) => assert.ok(Math.abs(x - wantW[i]!) < 1e-6, `sgd w[${i}] ${x} vs ${wantW[i]}`));
+      assert.deepEqual(Array.from(b.dataSync()).map((x) => Number(x.toFixed(6))), [-0.05, 0.05]);
+    }
+    optimizer.dispose();
+    tf.dispose([w, b, before, grads.w, grads.b]);
+  }
+  assert.equal(nativeHandles(), handlesBefore, "no native handle left in the second round (variables, state and the cached rate are freed)");
+});
+
 test("setNativeKernels switches tf.matMul between the fast kernel and tfjs-node's, with the same values", () => {
   const a = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
   const b = tf.tensor2d([[1, 0], [0, 1], [1, 1]]);

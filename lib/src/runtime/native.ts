@@ -67,6 +67,10 @@ interface NativeBackend {
   };
   getInputTensorIds(inputs: tf.TensorInfo[]): number[];
   createOutputTensor(metadata: unknown): tf.Tensor;
+  /** How many tfjs tensors share a data id (a variable and its clones). */
+  refCount(dataId: object): number;
+  /** tfjs-node's record of each data id: its native tensor id (`values` is set while not yet uploaded). */
+  tensorMap: { get(dataId: object): { id: number; values: unknown } };
   executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
 }
 
@@ -392,22 +396,47 @@ class Mirrors {
     }
     return [entry.handle, ...entry.state];
   }
-  /** Reads the updated group into its tfjs variables (TensorFlow copies the buffer before a later in-place update). */
-  readInto(names: string[], params: tf.Variable[]): void {
+  /**
+   * Runs `update` on the group's resource variable, then reads the result into its tfjs variables.
+   * A tfjs variable holds a read of the resource, which shares its buffer, so TensorFlow would copy
+   * the whole buffer before updating it in place (7 µs of a 22 µs update of W1 [784, 100]). A
+   * variable no other tfjs tensor shares (no clones) therefore gives its native tensor up first, and
+   * afterwards takes the new read under the same data id: no copy, and no tfjs tensor made and
+   * assigned per parameter. A shared one is assigned a new tensor, so its clones keep their values.
+   */
+  update(names: string[], params: tf.Variable[], update: () => void): void {
     const entry = this.entries.get(names.join(","))!;
-    const read = this.ops.read(entry.handle);
-    let pieces = [read];
-    if (params.length > 1) {
-      const split = this.ops.split(read, params.map((p) => p.size));
-      pieces = split.map((id, i) => this.ops.reshape(id, params[i]!.shape));
-      this.ops.free([read, ...split]);
+    const alone = params.map((p) => this.backend.refCount(p.dataId) === 1 && this.backend.tensorMap.get(p.dataId).values == null);
+    // Only a group of one shares the resource's buffer; a larger group's variables are slices of its read.
+    if (params.length === 1 && alone[0]) this.release(params[0]!);
+    try {
+      update();
+    } finally {
+      const read = this.ops.read(entry.handle);
+      let pieces = [read];
+      if (params.length > 1) {
+        const split = this.ops.split(read, params.map((p) => p.size));
+        pieces = split.map((id, i) => this.ops.reshape(id, params[i]!.shape));
+        this.ops.free([read, ...split]);
+      }
+      params.forEach((param, i) => {
+        if (alone[i]) {
+          this.release(param);
+          this.backend.tensorMap.get(param.dataId).id = pieces[i]!;
+          return;
+        }
+        const value = this.backend.createOutputTensor({ id: pieces[i]!, shape: param.shape, dtype: this.backend.binding.TF_FLOAT });
+        param.assign(value);
+        value.dispose();
+      });
+      entry.mirrored = params.map((p) => p.dataId);
     }
-    params.forEach((param, i) => {
-      const value = this.backend.createOutputTensor({ id: pieces[i]!, shape: param.shape, dtype: this.backend.binding.TF_FLOAT });
-      param.assign(value);
-      value.dispose();
-    });
-    entry.mirrored = params.map((p) => p.dataId);
+  }
+  /** Frees the native tensor behind a variable no other tensor shares (the caller gives it a new one). */
+  private release(param: tf.Variable): void {
+    const info = this.backend.tensorMap.get(param.dataId);
+    if (info.id >= 0) this.backend.binding.deleteTensor(info.id);
+    info.id = -1;
   }
   dispose(): void {
     freeHandles.unregister(this);
@@ -451,26 +480,42 @@ function fusedUpdate<Settings>(
     { name: "use_locking", type: binding.TF_ATTR_BOOL, value: false },
     ...extraAttrs(binding),
   ];
-  return {
+  // The settings as native scalars, kept while they stay the same (a constant SGD rate: one upload in all).
+  let scalarValues: number[] = [];
+  const scalars: number[] = [];
+  const freeScalars = (): void => {
+    for (const id of scalars.splice(0)) binding.deleteTensor(id);
+    scalarValues = [];
+  };
+  const update: FusedUpdate<Settings> = {
     step(params, grads, settings) {
       const names = Object.keys(grads);
       const groups = grouped ? [names] : names.map((name) => [name]);
-      const scalars = values(settings).map((x) => binding.createTensor([], binding.TF_FLOAT, Float32Array.of(x)));
-      try {
-        for (const group of groups) {
-          const targets = group.map((name) => params[name]!);
-          const handles = mirrors.get(group, targets);
-          const grad = mirrors.flat(group.map((name) => grads[name]!));
-          binding.executeOp(op, attrs, [...handles, ...scalars, grad.id], 0);
+      const now = values(settings);
+      if (now.some((x, i) => !Object.is(x, scalarValues[i]))) {
+        freeScalars();
+        scalars.push(...now.map((x) => binding.createTensor([], binding.TF_FLOAT, Float32Array.of(x))));
+        scalarValues = now;
+      }
+      for (const group of groups) {
+        const targets = group.map((name) => params[name]!);
+        const handles = mirrors.get(group, targets);
+        const grad = mirrors.flat(group.map((name) => grads[name]!));
+        try {
+          mirrors.update(group, targets, () => binding.executeOp(op, attrs, [...handles, ...scalars, grad.id], 0));
+        } finally {
           grad.made.forEach((id) => binding.deleteTensor(id));
-          mirrors.readInto(group, targets);
         }
-      } finally {
-        for (const id of scalars) binding.deleteTensor(id);
       }
     },
-    dispose: () => mirrors.dispose(),
+    dispose: () => {
+      freeHandles.unregister(update);
+      freeScalars();
+      mirrors.dispose();
+    },
   };
+  freeHandles.register(update, { binding, handles: scalars }, update);
+  return update;
 }
 
 /**
