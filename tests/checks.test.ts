@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import {
   checkExamples,
   checkFiniteNumber,
+  checkFiniteValues,
   checkK,
   checkLabels,
   checkOneOf,
@@ -22,6 +23,20 @@ function ramp(n: number, d: number): Examples {
 }
 
 const invalid = (pattern: RegExp) => (err: unknown) => err instanceof InvalidInputError && pattern.test(err.message);
+
+test("checkFiniteValues finds the first NaN or ±Infinity anywhere, the tail after the last four included", () => {
+  // 11 values: 8 in the four-at-a-time loop, 3 in the tail; huge finite values are finite
+  const values = Float32Array.from({ length: 11 }, (_, i) => (i % 2 ? 3e38 : -1e-30));
+  checkFiniteValues(values, "x");
+  checkFiniteValues(Array.from(values), "x");
+  for (const [at, bad] of [[0, NaN], [3, Infinity], [6, -Infinity], [9, NaN], [10, Infinity]] as const) {
+    const copy = Float32Array.from(values);
+    copy[at] = bad;
+    copy[Math.min(at + 1, 10)] = at === 10 ? bad : NaN; // a later one is not the one named
+    assert.throws(() => checkFiniteValues(copy, "x"), invalid(new RegExp(`^x: x has a non-finite value ${bad} at index ${at}$`)));
+    assert.throws(() => checkFiniteValues(copy, "x", 4), invalid(new RegExp(`^x: x has a non-finite value ${bad} at row ${Math.floor(at / 4)}, column ${at % 4}$`)));
+  }
+});
 
 test("checkExamples: shapes, NaN named by row and column, label range, feature count, emptiness", () => {
   const ex = ramp(4, 2);

