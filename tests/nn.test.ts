@@ -23,7 +23,7 @@ import { gradCheckTensors } from "../lib/src/optim/index.js";
 import { adamOptimizer } from "../lib/src/optim/index.js";
 import { trainModel } from "../lib/src/training/index.js";
 import { loadDataset, subtractTrainMean, toySpiral } from "../lib/src/data/index.js";
-import { modelAccuracy } from "../lib/src/core/index.js";
+import { modelAccuracy, modelPredict } from "../lib/src/core/index.js";
 
 before(async () => {
   await initBackend({ log: false });
@@ -232,6 +232,9 @@ test("accuracy floor on mnist-10k: a 2-layer ReLU net (hidden 100) reaches ≥ 0
   await trainModel(net, dataset.train, { learningRate: 0.05, batchSize: 64, epochs: 4, seed: 1, ...quiet });
   const acc = modelAccuracy(net, dataset.test);
   assert.ok(acc >= 0.9, `test accuracy ${acc}`);
+  // the default chunks (1000 rows, and a last one of what is left) predict what one chunk does
+  const rows = { ...dataset.test, n: 1234, x: dataset.test.x.subarray(0, 1234 * 784), y: dataset.test.y.subarray(0, 1234) };
+  assert.deepEqual(modelPredict(net, rows), modelPredict(net, rows, 1234));
   net.dispose();
 });
 
