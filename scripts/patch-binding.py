@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Patches tfjs-node's binding source (binding/tfjs_backend.cc) before scripts/native-backend.sh
 builds it. It always patches the package's own source (kept beside it as tfjs_backend.cc.orig).
-Two changes, each marked in the source by a tag:
+Three changes, each marked in the source by a tag:
 
 1. Products are shielded from asynchronous signals. TensorFlow's MatMul (and Eigen's contraction)
    call oneDNN's legacy sgemm, whose generated kernels point the stack register into the heap

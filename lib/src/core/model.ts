@@ -44,7 +44,8 @@ export interface TrainableModel {
  * of 1000 rows (3 MB of 784 features) reuse the memory of the one before; fresh memory is slow to
  * touch the first time on small VMs: Fashion-MNIST's first 10,000-image prediction with a 784-100-10
  * network took 180-190 ms in chunks of 5000 and ~100 ms in chunks of 1000 on the native backend
- * (81 against 111 ms on wasm), then ~20 ms either way (measured on a 2-core VM).
+ * (111 and 81 ms on wasm). Later calls took ~20 ms either way on native; on wasm 32 ms in chunks of
+ * 5000 and 36-47 ms in chunks of 1000 (measured on a 2-core VM).
  */
 export function modelPredict(model: TrainableModel, x: Examples | tf.Tensor2D, chunkSize = 1000): Int32Array {
   checkPositiveInteger(chunkSize, "chunkSize");
