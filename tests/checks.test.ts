@@ -6,6 +6,8 @@ import {
   checkFiniteNumber,
   checkFiniteValues,
   checkK,
+  checkKnownOptions,
+  closestName,
   checkLabels,
   checkOneOf,
   checkPositiveInteger,
@@ -81,4 +83,22 @@ test("numbers, enums, k and labels: one wording each", () => {
   assert.throws(() => checkLabels([0], 0), invalid(/^numClasses must be a positive integer, got 0$/));
   assert.equal(describeValue(new Float64Array(2)), "a Float64Array");
   assert.equal(describeValue([1, 2]), "an array of 2");
+});
+
+test("unknown option names fail with the closest known name: respelled, initials, or a small typo", () => {
+  const training = ["epochs", "iterations", "batchSize", "learningRate", "optimizer", "seed", "onDiverge"];
+  assert.equal(closestName("lr", training), "learningRate");
+  assert.equal(closestName("bs", training), "batchSize");
+  assert.equal(closestName("epoch", training), "epochs");
+  assert.equal(closestName("batch_size", training), "batchSize");
+  assert.equal(closestName("learning_rate", training), "learningRate");
+  assert.equal(closestName("nTrian", ["nTrain", "nTest", "seed"]), "nTrain");
+  assert.equal(closestName("momentum", training), undefined);
+  assert.throws(() => checkKnownOptions({ epochs: 2, lr: 0.1 }, training, "training options"), (e: unknown) =>
+    e instanceof InvalidInputError && e.message === "training options: unknown option 'lr'; did you mean 'learningRate'?");
+  assert.throws(() => checkKnownOptions({ momentum: 0.9 }, training, "training options"), /unknown option 'momentum'; known options: 'epochs', 'iterations'/);
+  assert.throws(() => checkKnownOptions(5, training, "training options"), /training options must be an object of options, got 5/);
+  assert.throws(() => checkKnownOptions([1], training, "training options"), /must be an object of options, got an array of 1/);
+  checkKnownOptions(undefined, training, "training options");
+  checkKnownOptions({ epochs: 1, seed: 3 }, training, "training options");
 });

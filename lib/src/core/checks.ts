@@ -246,3 +246,56 @@ export function toExamples(
   checkExamples(examples, what, rules);
   return examples;
 }
+
+/**
+ * The known name closest to `name`, or undefined when none is close: the same name in another
+ * spelling (`batch_size`, `BatchSize` for `batchSize`), the initials of a camelCase name (`lr` for
+ * `learningRate`), or one within a small edit distance (`epoch`, `nTrian`).
+ */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  const plain = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const initials = (s: string) => (s[0]! + s.slice(1).replace(/[^A-Z]/g, "")).toLowerCase();
+  const wanted = plain(name);
+  const spelled = known.find((k) => plain(k) === wanted);
+  if (spelled) return spelled;
+  const abbreviated = known.find((k) => wanted.length >= 2 && initials(k) === wanted);
+  if (abbreviated) return abbreviated;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const distance = editDistance(wanted, plain(k));
+    if (distance < bestDistance) [best, bestDistance] = [k, distance];
+  }
+  return bestDistance <= Math.max(1, Math.floor(wanted.length / 3)) ? best : undefined;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * Throws unless `options` is undefined or a plain object whose every key is in `known`: a typo must
+ * not be silently ignored (`epoch: 1` would train the default 10 epochs). The message suggests the
+ * closest known name: `training options: unknown option 'lr'; did you mean 'learningRate'?`.
+ */
+export function checkKnownOptions(options: unknown, known: readonly string[], what: string): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new InvalidInputError(what, `${what} must be an object of options, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const suggestion = closestName(key, known);
+    const hint = suggestion ? `did you mean '${suggestion}'?` : `known options: ${known.map((k) => `'${k}'`).join(", ")}`;
+    throw new InvalidInputError(what, `${what}: unknown option '${key}'; ${hint}`);
+  }
+}
