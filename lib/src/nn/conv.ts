@@ -2,7 +2,7 @@
  * The convolution layer, the way the course writes it: a forward pass that returns its output and a
  * cache, a backward pass from the upstream gradient and the cache. Images are [N, H, W, C] (N images,
  * H rows, W columns, C channels: TensorFlow.js's layout), filters W are [F, F, C, K] (K filters of
- * F×F×C), biases b are [K]. With stride S and zero padding P the output is [N, H', W', K] with
+ * F×F×C; a filter may also be rectangular, [F_h, F_w, C, K], with the formulas per side), biases b are [K]. With stride S and zero padding P the output is [N, H', W', K] with
  *
  *   H' = (H + 2P − F)/S + 1,   W' = (W + 2P − F)/S + 1        (both must be integers)
  *   out[n, i, j, k] = b[k] + Σ_{a,b',c} xpad[n, i·S + a, j·S + b', c] · W[a, b', c, k]
@@ -59,7 +59,7 @@ export function convOutputSize(inputSize: number, filterSize: number, stride: nu
   if (filterSize > padded) {
     throw new InvalidInputError(
       "W",
-      `${what}: the ${filterSize}×${filterSize} filter is larger than the padded input (${inputSize} + 2·${pad} = ${padded}); use a smaller filter or more padding`,
+      `${what}: the filter (F = ${filterSize}) is larger than the padded input (H + 2P = ${inputSize} + 2·${pad} = ${padded}); use a smaller filter or more padding`,
     );
   }
   const out = (padded - filterSize) / stride + 1;
@@ -92,7 +92,6 @@ export function checkConvShapes(x: tf.Tensor, W: tf.Tensor, b: tf.Tensor, conv: 
   if (W.rank !== 4) throw new InvalidInputError("W", `convolution: W must be filters [F, F, C, K], got shape ${shapeText(W.shape)}`);
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const [fh, fw, wc, k] = W.shape as [number, number, number, number];
-  if (fh !== fw) throw new InvalidInputError("W", `convolution: filters must be square F×F, got ${fh}×${fw} (W ${shapeText(W.shape)})`);
   if (wc !== c) {
     throw new InvalidInputError("x", `convolution: the images have ${c} channel${c === 1 ? "" : "s"} (x ${shapeText(x.shape)}) but the filters W ${shapeText(W.shape)} expect ${wc} (W is [F, F, C, K])`);
   }
@@ -127,7 +126,7 @@ export function convForwardNaive(x: tf.Tensor4D, W: tf.Tensor4D, b: tf.Tensor1D,
   const { stride, pad } = checkConvParams(conv);
   const [n, outH, outW, k] = checkConvShapes(x, W, b, { stride, pad });
   const [, h, w, c] = x.shape;
-  const f = W.shape[0];
+  const [fh, fw] = W.shape;
   const xs = x.dataSync();
   checkFiniteImages(xs, x.shape, "convolution: x");
   const ws = W.dataSync();
@@ -139,14 +138,14 @@ export function convForwardNaive(x: tf.Tensor4D, W: tf.Tensor4D, b: tf.Tensor1D,
       for (let j = 0; j < outW; j++) {
         for (let kk = 0; kk < k; kk++) {
           let sum = bs[kk]!;
-          for (let a = 0; a < f; a++) {
+          for (let a = 0; a < fh; a++) {
             const row = i * stride + a - pad;
             if (row < 0 || row >= h) continue; // zero padding
-            for (let bb = 0; bb < f; bb++) {
+            for (let bb = 0; bb < fw; bb++) {
               const col = j * stride + bb - pad;
               if (col < 0 || col >= w) continue;
               for (let ch = 0; ch < c; ch++) {
-                sum += xs[((img * h + row) * w + col) * c + ch]! * ws[((a * f + bb) * c + ch) * k + kk]!;
+                sum += xs[((img * h + row) * w + col) * c + ch]! * ws[((a * fw + bb) * c + ch) * k + kk]!;
               }
             }
           }
@@ -163,7 +162,7 @@ export function convForwardNaive(x: tf.Tensor4D, W: tf.Tensor4D, b: tf.Tensor1D,
 export function convBackwardNaive(dout: tf.Tensor4D, cache: ConvCache): Required<ConvGradients> {
   const { x, W, stride, pad } = cache;
   const [n, h, w, c] = x.shape;
-  const [f, , , k] = W.shape;
+  const [fh, fw, , k] = W.shape;
   const [, outH, outW] = dout.shape;
   const xs = x.dataSync();
   const ws = W.dataSync();
@@ -177,15 +176,15 @@ export function convBackwardNaive(dout: tf.Tensor4D, cache: ConvCache): Required
         for (let kk = 0; kk < k; kk++) {
           const g = ds[((img * outH + i) * outW + j) * k + kk]!;
           db[kk] += g;
-          for (let a = 0; a < f; a++) {
+          for (let a = 0; a < fh; a++) {
             const row = i * stride + a - pad;
             if (row < 0 || row >= h) continue;
-            for (let bb = 0; bb < f; bb++) {
+            for (let bb = 0; bb < fw; bb++) {
               const col = j * stride + bb - pad;
               if (col < 0 || col >= w) continue;
               for (let ch = 0; ch < c; ch++) {
                 const xi = ((img * h + row) * w + col) * c + ch;
-                const wi = ((a * f + bb) * c + ch) * k + kk;
+                const wi = ((a * fw + bb) * c + ch) * k + kk;
                 dW[wi] += xs[xi]! * g;
                 dx[xi] += ws[wi]! * g;
               }

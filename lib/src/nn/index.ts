@@ -11,3 +11,4 @@ export * from "./conv-relu-pool.js";
 export * from "./batchnorm.js";
 export * from "./dropout.js";
 export * from "./cnn.js";
+export * from "./cnn-persist.js";
