@@ -124,11 +124,11 @@ export function batchNormForward(
 /** dx [N, D], dγ, dβ from dout [N, D] (see the header for the derivation). */
 export function batchNormBackward(dout: tf.Tensor2D, cache: BatchNormCache): BatchNormGradients {
   const { xhat, gamma, invStd } = cache;
+  // BEGIN SOLUTION batchnorm-backward (3 pts)
   const dbeta = tf.sum(dout, 0) as tf.Tensor1D;
   const dgamma = tf.sum(tf.mul(dout, xhat), 0) as tf.Tensor1D;
   const dxhat = tf.mul(dout, gamma) as tf.Tensor2D;
   if (cache.mode === "test") return { dx: tf.mul(dxhat, invStd) as tf.Tensor2D, dgamma, dbeta };
-  // BEGIN SOLUTION batchnorm-backward (3 pts)
   const n = dout.shape[0];
   const sumDxhat = tf.sum(dxhat, 0);
   const sumDxhatXhat = tf.sum(tf.mul(dxhat, xhat), 0);
