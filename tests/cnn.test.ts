@@ -195,6 +195,7 @@ test("bad input fails with a message naming the mistake", async () => {
   net.dispose();
   const small = new ConvNet({ imageShape: [8, 8, 1], conv: [{ filters: 2, size: 3 }], hidden: [4], numClasses: 4, batchNorm: true });
   await assert.rejects(small.fit(data, { ...quiet, batchSize: 1, learningRate: 0.01 }), /batchSize 1 would normalise each image by its own statistics/);
+  await assert.rejects(small.fit(quadrants(21, 6), { ...quiet, batchSize: 10, learningRate: 0.01 }), /21 examples in batches of 10 leave a last batch of 1 in every epoch.*use another batchSize \(e\.g\. 9 or 11\)/);
   const withNaN = Float32Array.from(data.x);
   withNaN[70] = Number.NaN;
   await assert.rejects(small.fit({ ...data, x: withNaN }, { ...quiet, learningRate: 0.01 }), /non-finite value NaN at row 1, column 6/);

@@ -467,9 +467,16 @@ export class ConvNet implements TrainableModel, Classifier<FitOptions, ConvNet> 
       const [h, w, c] = this.plan.imageShape;
       throw new InvalidInputError("train", `ConvNet: the examples have ${train.d} values each, but imageShape [${h}, ${w}, ${c}] needs ${this.numFeatures}; pass imageShape to the constructor`);
     }
-    const batchSize = options.batchSize ?? this.options.training?.batchSize ?? DEFAULT_CONV_NET_TRAINING.batchSize;
+    const batchSize = options.batchSize ?? this.options.training?.batchSize ?? DEFAULT_CONV_NET_TRAINING.batchSize ?? 200;
     if (this.plan.batchNorm && batchSize === 1) {
       throw new InvalidInputError("batchSize", "ConvNet with batchNorm: batchSize 1 would normalise each image by its own statistics in train mode; use batches of 2 or more");
+    }
+    if (this.plan.batchNorm && train && typeof train === "object" && batchSize > 1 && train.n > batchSize && train.n % batchSize === 1) {
+      throw new InvalidInputError(
+        "batchSize",
+        `ConvNet with batchNorm: ${train.n} examples in batches of ${batchSize} leave a last batch of 1 in every epoch, which batch norm cannot normalise; ` +
+          `use another batchSize (e.g. ${batchSize - 1} or ${batchSize + 1})`,
+      );
     }
     this.history = await this.methods.fit(train, options);
     return this;
