@@ -55,19 +55,23 @@ function sourceText(path: string): string {
   return cells.filter((c) => c.cell_type === "code").map((c) => c.source.join("")).join("\n");
 }
 
-/** Runs a project's tests/exercises.test.ts in one process (cpu backend) and returns each test's result. */
+/** Runs the exercise test files the manifest names in a project, one process each (cpu backend), and returns each test's result. */
 function runExerciseTests(projectRoot: string): ReportedTest[] {
-  const report = join(work, `report-${relative(work, projectRoot).replace(/[^\w]+/g, "_")}.jsonl`);
   const env: NodeJS.ProcessEnv = { ...process.env, CLASSIFIERS_BACKEND: "cpu", CLASSIFIERS_LIVE: "0" };
   delete env.NODE_TEST_CONTEXT;
-  spawnSync(process.execPath, [
-    "--import", "tsx",
-    `--test-reporter=${join(root, "scripts/assignment/reporter.ts")}`,
-    `--test-reporter-destination=${report}`,
-    join(projectRoot, "tests/exercises.test.ts"),
-  ], { cwd: projectRoot, env, stdio: "ignore" });
-  return readFileSync(report, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as ReportLine)
-    .filter((l): l is ReportedTest => "name" in l);
+  // every test file the manifest names (tests/exercises.test.ts, tests/cnn-exercises.test.ts), one process each
+  const files = [...new Set(manifest.exercises.flatMap((e) => (e.tests ?? []).map((t) => t.file)))];
+  return files.flatMap((file) => {
+    const report = join(work, `report-${relative(work, projectRoot).replace(/[^\w]+/g, "_")}-${file.replace(/[^\w]+/g, "_")}.jsonl`);
+    spawnSync(process.execPath, [
+      "--import", "tsx",
+      `--test-reporter=${join(root, "scripts/assignment/reporter.ts")}`,
+      `--test-reporter-destination=${report}`,
+      join(projectRoot, file),
+    ], { cwd: projectRoot, env, stdio: "ignore" });
+    return readFileSync(report, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as ReportLine)
+      .filter((l): l is ReportedTest => "name" in l);
+  });
 }
 
 function testsOf(results: ReportedTest[], exercise: string): ReportedTest[] {
