@@ -70,8 +70,9 @@ export async function loadCases(root: string, manifest: Manifest, options: { hid
     if (typeof c.check !== "function") throw new Error(`${c.file}: case "${c.key}" has no check function`);
   }
   for (const e of manifest.exercises) {
-    if ((e.grading ?? "cases") === "cases" && !all.some((c) => c.exercise === e.name)) {
-      throw new Error(`exercise "${e.name}" has no cases in ${PUBLIC_DIR}/${options.hidden === false ? "" : ` or ${HIDDEN_DIR}/`}`);
+    // Every exercise graded by cases has a public one, so students can check themselves.
+    if ((e.grading ?? "cases") === "cases" && !all.some((c) => c.exercise === e.name && c.visibility === "public")) {
+      throw new Error(`exercise "${e.name}" has no public case in ${PUBLIC_DIR}/`);
     }
   }
   return all;
