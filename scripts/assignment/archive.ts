@@ -153,7 +153,7 @@ async function readTarGz(path: string, limits: SubmissionLimits): Promise<Map<st
   const c = collector(limits);
   const gunzip = createGunzip();
   const input = createReadStream(path);
-  let buffer = Buffer.alloc(0);
+  let buffer: Buffer = Buffer.alloc(0);
   let unpacked = 0;
   // Parser state: waiting for a header, or reading an entry's data (kept or not).
   let need = 512;

@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadCases } from "./cases.js";
 import { checkManifest, loadManifest } from "./manifest.js";
-import { projectRegions, writeRelease } from "./release.js";
+import { projectRegions, releaseTargetProblem, writeRelease } from "./release.js";
 import { formatStudent, grade, publicExpected } from "./grade.js";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -122,6 +122,8 @@ async function main(): Promise<void> {
       const { positional, options } = parse(rest, ["out"]);
       if (positional.length > 0) throw new UsageError(`release takes no arguments, got ${positional.join(" ")}`);
       const out = resolve(options.get("out") ?? resolve(ROOT, "release"));
+      const problem = releaseTargetProblem(ROOT, out);
+      if (problem) throw new Error(`refusing to write the release into ${out}: ${problem}`);
       const expected = await publicExpected(ROOT, (line) => console.error(line));
       const summary = writeRelease(ROOT, out, expected);
       console.log(`wrote ${summary.files} files to ${summary.outDir}; stubbed ${summary.exercises.length} exercises in ${summary.stubbedFiles.length} files:`);

@@ -88,12 +88,13 @@ export function writeSummary(outDir: string, students: StudentGrade[], exercises
     }
     const mean = grades.length > 0 ? grades.reduce((s, g) => s + (g.points ?? 0), 0) / grades.length : 0;
     const full = grades.filter((g) => g.points === g.max).length;
+    // Ties go to the failure seen first (the exercise's tests are in order, public ones first).
     const failures = new Map<string, number>();
     for (const g of grades) for (const t of g.tests) if (!t.passed) {
       const key = `${t.name}: ${t.message.slice(0, 120)}`;
       failures.set(key, (failures.get(key) ?? 0) + 1);
     }
-    const commonest = [...failures].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+    const commonest = [...failures].sort((a, b) => b[1] - a[1])[0];
     out.push(`| ${md(e.name)} | ${e.points} | ${mean.toFixed(2)} | ${full}/${grades.length} | ${commonest ? `${md(commonest[0])} (${commonest[1]}×)` : ""} |`);
   }
   const path = join(outDir, "summary.md");

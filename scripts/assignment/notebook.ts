@@ -210,9 +210,11 @@ function reportedValues(result: CellsResult, testCellIds: Set<string>): Map<stri
 
 /** The first error text of the executed cells, for a failure message. */
 function firstError(result: CellsResult): string {
-  for (const cell of result.cells) {
-    const line = String(cell.text).split("\n").find((l) => /\b(Error|error TS\d+|Exception)\b/.test(l) && !l.startsWith(CHECK_PREFIX));
-    if (line) return line.trim().slice(0, 300);
+  for (const pattern of [/^\s*(\w*Error|\w*Exception): /, /error TS\d+|\b\w*Error\b/]) {
+    for (const cell of result.cells) {
+      const line = String(cell.text).split("\n").find((l) => pattern.test(l) && !l.startsWith(CHECK_PREFIX));
+      if (line) return line.trim().slice(0, 300);
+    }
   }
   return result.error ?? "";
 }

@@ -55,10 +55,12 @@ const ANY_HIDDEN = /\b(BEGIN|END) HIDDEN TESTS\b/;
 export function stripHiddenTests(source: string, where: string): string {
   const out: string[] = [];
   let hidden = false;
+  let opened = 0;
   source.split("\n").forEach((line, i) => {
     if (BEGIN_HIDDEN.test(line)) {
       if (hidden) throw new RegionError(where, i, "BEGIN HIDDEN TESTS inside a hidden block");
       hidden = true;
+      opened = i;
       out.push(line.replace(/BEGIN HIDDEN TESTS.*/, "(hidden tests run when the assignment is graded)"));
       return;
     }
@@ -70,7 +72,7 @@ export function stripHiddenTests(source: string, where: string): string {
     if (ANY_HIDDEN.test(line)) throw new RegionError(where, i, `malformed hidden-tests marker "${line.trim()}"`);
     if (!hidden) out.push(line);
   });
-  if (hidden) throw new RegionError(where, source.split("\n").length - 1, "a BEGIN HIDDEN TESTS block is not closed");
+  if (hidden) throw new RegionError(where, opened, "this BEGIN HIDDEN TESTS block is not closed");
   return out.join("\n");
 }
 

@@ -18,7 +18,7 @@ import { checkManifest, inRegionFolders, loadManifest, regionsOf, type Manifest 
 import { hasHiddenTests, stubNotebook, stubText, type Region } from "./regions.js";
 
 /** Instructor-only files and folders that never go to students (project-relative). */
-export const INSTRUCTOR_ONLY = ["tests/assignment.test.ts", "tests/assignment-hostile.test.ts", "assignment/hidden"];
+export const INSTRUCTOR_ONLY = ["tests/assignment.test.ts", "tests/assignment-hostile.test.ts", "tests/assignment-fixture.ts", "assignment/hidden"];
 
 /** The file that marks a folder as a release (so `release --out` may replace it). */
 export const RELEASE_MARK = ".assignment-release";
