@@ -4,13 +4,14 @@
  * it, and a node:test reporter that writes one JSON line per finished test.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestEvent } from "node:test/reporters";
 import { publicExpected } from "../scripts/assignment/grade.js";
-import { writeRelease } from "../scripts/assignment/release.js";
+import { projectFiles, RELEASE_MARK, writeRelease } from "../scripts/assignment/release.js";
 import { sha256 } from "../scripts/assignment/fingerprint.js";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
@@ -23,12 +24,25 @@ export function workDir(name: string): string {
   return dir;
 }
 
-let expected: Promise<string> | undefined;
-
-/** Writes the release (with the public cases' expected values) into `dir`. */
-export async function makeRelease(dir: string): Promise<void> {
-  expected ??= publicExpected(root);
-  writeRelease(root, dir, await expected);
+/**
+ * A release of the current sources, made once and shared by the test files (build/assignment-test/
+ * release-<digest of the sources>, read-only by convention); `dir` gets a copy when given.
+ */
+export async function makeRelease(dir?: string): Promise<string> {
+  const digest = sha256(projectFiles(root, ["build", "release"]).map((f) => `${f}\0${sha256(readFileSync(join(root, f)))}`).join("\n")).slice(0, 16);
+  const shared = join(root, "build", "assignment-test", `release-${digest}`);
+  if (!existsSync(join(shared, RELEASE_MARK))) {
+    const tmp = `${shared}.tmp-${process.pid}`;
+    writeRelease(root, tmp, await publicExpected(root));
+    try {
+      renameSync(tmp, shared);
+    } catch {
+      rmSync(tmp, { recursive: true, force: true }); // the other test file made it first
+    }
+  }
+  if (dir === undefined) return shared;
+  cpSync(shared, dir, { recursive: true });
+  return dir;
 }
 
 /** A student copy: the release's lib/src, tests and notebooks, edited by `edit`. */
@@ -73,11 +87,12 @@ export interface ReportedTest {
 }
 
 /** Runs a test file with node --test in `cwd` and returns each test's result. */
-export function runTestFile(file: string, cwd: string, env: NodeJS.ProcessEnv = {}): ReportedTest[] {
-  const report = join(cwd, `.report-${Math.random().toString(36).slice(2)}.jsonl`);
+export async function runTestFile(file: string, cwd: string, env: NodeJS.ProcessEnv = {}): Promise<ReportedTest[]> {
+  const report = join(tmpdir(), `assignment-report-${process.pid}-${Math.random().toString(36).slice(2)}.jsonl`);
   const childEnv: NodeJS.ProcessEnv = { ...process.env, CLASSIFIERS_LIVE: "0", ...env };
   delete childEnv.NODE_TEST_CONTEXT;
-  spawnSync(process.execPath, ["--import", "tsx", `--test-reporter=${fileURLToPath(import.meta.url)}`, `--test-reporter-destination=${report}`, file], { cwd, env: childEnv, stdio: "ignore" });
+  const child = spawn(process.execPath, ["--import", "tsx", `--test-reporter=${fileURLToPath(import.meta.url)}`, `--test-reporter-destination=${report}`, file], { cwd, env: childEnv, stdio: "ignore" });
+  await new Promise((done) => child.on("close", done));
   const lines = existsSync(report) ? readFileSync(report, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as ReportedTest) : [];
   rmSync(report, { force: true });
   return lines;

@@ -298,6 +298,7 @@ export async function gradeNotebookExercises(setup: Setup, files: Map<string, Bu
       try {
         const rel = prepareNotebookView(setup.root, view, setup.caches, nb, "graded.ipynb");
         const result = await runNotebook(setup.root, setup.sandbox, view, setup.nodeModules, rel, timeout, slot);
+        if (process.env.ASSIGNMENT_DEBUG === "1") console.error(JSON.stringify(result, null, 1));
         if ("failed" in result) problem = result.failed;
         else {
           values = reportedValues(result, new Set([...p.tests.values()].map((t) => t.cellId)));
