@@ -266,6 +266,7 @@ export interface Setup {
   notebookReference: Map<string, Map<string, string>>;
   key: string;
   workDir: string;
+  unsafe: boolean;
   log: (line: string) => void;
 }
 
@@ -346,7 +347,7 @@ export async function prepare(options: GradeOptions): Promise<Setup> {
   const notebookExercises = exercises.filter((e) => e.grading === "notebook");
   const nbReference = notebookExercises.length > 0 ? await notebookReference(root, manifest, notebookExercises, { sandbox, nodeModules, workDir, caches, log }) : new Map<string, Map<string, string>>();
   const key = hashOf(GRADER_VERSION, referenceKey, JSON.stringify([...nbReference].map(([k, v]) => [k, [...v]])), exercises.map((e) => e.name).join(","), String(options.timeLimitSeconds ?? ""), String(memoryMb), sandbox.kind);
-  return { root, manifest, exercises, cases, caches, sandbox, reference, fingerprints: referenceFingerprints(root, manifest), nodeModules, memoryMb, limitMs, notebookReference: nbReference, key, workDir, log };
+  return { root, manifest, exercises, cases, caches, sandbox, reference, fingerprints: referenceFingerprints(root, manifest), nodeModules, memoryMb, limitMs, notebookReference: nbReference, key, workDir, unsafe: options.unsafe ?? false, log };
 }
 
 /** Grades one copy (never throws for the copy's own problems). */

@@ -290,6 +290,8 @@ export async function gradeNotebookExercises(setup: Setup, files: Map<string, Bu
       }
     }
     let values = new Map<string, string>();
+    // Python and the kernel start processes: only bubblewrap contains them (Node's permission model cannot).
+    if (!problem && setup.sandbox.kind !== "bwrap" && !setup.unsafe) problem = "notebook cells run only under bubblewrap (install it), or with --unsafe";
     if (!problem) {
       const { nb, missing } = gradingNotebook(p, instructor, student);
       // The student's library (their exercise files over the release's) is the one the notebook imports.
