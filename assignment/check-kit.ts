@@ -14,8 +14,9 @@
  * hidden cases in assignment/hidden/ (instructor-only: never released, never inside the sandbox).
  * A case's share of its exercise's points is its weight (default 1) over the exercise's total.
  *
- * Everything here is plain TypeScript without imports: checks must not depend on the library.
+ * Checks work on plain data: nothing here loads TensorFlow.js or code a student writes.
  */
+import { createRng } from "../lib/src/core/random.js";
 
 export interface Case<Input = unknown, Output = any> {
   /** The exercise's name in assignment/exercises.json. */
@@ -154,38 +155,16 @@ export function expectSame(actual: unknown, expected: unknown, what: string): vo
 }
 
 // -------------------------------------------------------------------------------------------------
-// Seeded data for inputs (mulberry32 + Box–Muller): cases are plain data, reproducible by seed.
-
-export interface Rng {
-  next(): number;
-  normal(): number;
-  int(n: number): number;
-}
-
-export function rng(seed: number): Rng {
-  let state = (seed * 0x9e3779b9) >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    normal: () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()),
-    int: (n) => Math.floor(next() * n),
-  };
-}
+// Seeded data for inputs (the library's generator, which imports nothing): cases are plain data, reproducible by seed.
 
 /** rows × cols normal draws (times `scale`), rounded to float32 so every backend sees the same numbers. */
 export function randomMatrix(rows: number, cols: number, seed: number, scale = 1): number[][] {
-  const r = rng(seed);
+  const r = createRng(seed);
   return Array.from({ length: rows }, () => Array.from({ length: cols }, () => Math.fround(scale * r.normal())));
 }
 
 export function randomLabels(n: number, classes: number, seed: number): number[] {
-  const r = rng(seed);
+  const r = createRng(seed);
   return Array.from({ length: n }, () => r.int(classes));
 }
 
