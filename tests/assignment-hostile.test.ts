@@ -64,12 +64,13 @@ function reluMessage(name: string): string {
   return student(name).exercises.find((e) => e.exercise === "relu-forward")!.tests[0]!.message;
 }
 
+/** This run's sleepers sleep this long (other jobs on the machine may run sleepers of their own). */
+const SLEEP = `150.${String(process.pid).padStart(6, "0")}`;
+
+/** Processes of this test's sandboxes (their command lines name this process's work folder) or sleepers. */
 function leftovers(): string[] {
   const ps = spawnSync("ps", ["-eo", "pid=,uid=,args="], { encoding: "utf8" }).stdout;
-  return ps.split("\n").filter((line) => {
-    const [, uid, ...args] = line.trim().split(/\s+/);
-    return (Number(uid) >= 61000 && Number(uid) < 61100) || args.join(" ").includes("sleep 150");
-  });
+  return ps.split("\n").filter((line) => line.includes(SLEEP) || line.includes(`run-${process.pid}/`));
 }
 
 before(async () => {
@@ -137,7 +138,7 @@ __try("write /g", () => __fs.writeFileSync("/g/lib/dist/nn/layers.js", ""));`)))
 import * as __cp from "node:child_process";
 import * as __wt from "node:worker_threads";
 __try("exec id", () => __cp.execSync("id"));
-__try("setsid sleep", () => __cp.spawn("setsid", ["sleep", "150"], { detached: true, stdio: "ignore" }).unref());
+__try("setsid sleep", () => __cp.spawn("setsid", ["sleep", "${SLEEP}"], { detached: true, stdio: "ignore" }).unref());
 __try("binding", () => (process as any).binding("spawn_sync"));
 __try("worker", () => new __wt.Worker("setInterval(() => {}, 1000)", { eval: true }));`;
   copies.push(copy("spawner", (dir) => attackRelu(dir, "  throw new Error(__report.join(\" \"));", spawner)));
@@ -184,7 +185,7 @@ with zipfile.ZipFile(${JSON.stringify(zipOut)}, "w") as z:
     const imports = 'import * as attackFs from "node:fs";\nimport * as attackCp from "node:child_process";\nimport * as attackNet from "node:net";\n';
     const attack = `for (const p of [${JSON.stringify(join(root, "notebooks/02-linear-classifier.ipynb"))}, ${JSON.stringify(join(root, "assignment/hidden/nn.ts"))}]) { try { console.log("READ", attackFs.readFileSync(p, "utf8").length); } catch {} }
 try { attackFs.writeFileSync(${JSON.stringify(join(canary, "keep.txt"))}, "pwned"); } catch {}
-try { attackCp.spawn("setsid", ["sleep", "150"], { detached: true, stdio: "ignore" }).unref(); } catch {}
+try { attackCp.spawn("setsid", ["sleep", "${SLEEP}"], { detached: true, stdio: "ignore" }).unref(); } catch {}
 try { attackNet.connect(${port}, "127.0.0.1").on("error", () => {}); } catch {}
 `;
     cell.source = imports + (Array.isArray(cell.source) ? cell.source.join("") : cell.source).replace('throw new Error("not implemented yet: svm-margins-by-hand");', `if (byHand.length === 0) {\n${attack}byHand.push({ image: 0, "wrong class j": 1, contributes: 99 });\n}`);
