@@ -156,7 +156,6 @@ async function readTarGz(path: string, limits: SubmissionLimits): Promise<Map<st
   let buffer: Buffer = Buffer.alloc(0);
   let unpacked = 0;
   // Parser state: waiting for a header, or reading an entry's data (kept or not).
-  let need = 512;
   let state: { kind: "header" } | { kind: "data"; name: string; size: number; pad: number; keep: boolean; meta?: "pax" | "longname"; chunks: Buffer[] } = { kind: "header" };
   let longName: string | undefined;
   let paxName: string | undefined;
@@ -224,7 +223,6 @@ async function readTarGz(path: string, limits: SubmissionLimits): Promise<Map<st
       state = { kind: "header" };
     }
   };
-  void need;
 
   await new Promise<void>((done, failed) => {
     const fail = (err: Error): void => {

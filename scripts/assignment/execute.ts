@@ -144,6 +144,10 @@ function attempt(settings: RunSettings, cases: { id: number; request: CaseReques
     child.stdin!.on("error", () => {});
     child.stdin!.end(encodeValue({ libRoot: `${root}/lib/dist`, probesDir: `${root}/assignment/probes`, cases: cases.map((c) => ({ id: c.id, probe: c.request.probe, input: c.request.input })) }));
     const overall = setTimeout(() => stop("timeout"), totalMs + 5000);
+    child.on("error", (err) => {
+      // The sandbox's command could not start (a missing prlimit, setpriv or bwrap): 'close' follows.
+      stderr += `\n${err.message}`;
+    });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
       clearTimeout(overall);

@@ -480,8 +480,21 @@ export async function grade(sources: string[], options: GradeOptions): Promise<G
         }
       }
       if (!grade) {
-        grade = await gradeCopy(setup, source, slot, limits);
-        if (grade.key) writeAtomic(record, `${JSON.stringify(grade, null, 1)}\n`);
+        try {
+          grade = await gradeCopy(setup, source, slot, limits);
+          if (grade.key) writeAtomic(record, `${JSON.stringify(grade, null, 1)}\n`);
+        } catch (err) {
+          // A fault of the grader itself (not of the copy): reported, not recorded, so a rerun grades it again.
+          const error = `the grader failed on this copy: ${(err as Error).message.split("\n")[0]}`;
+          log(`${names[i]}: ${error}`);
+          grade = {
+            student: names[i]!, source, points: 0, trusted: false, error, seconds: 0, key: "",
+            max: setup.exercises.filter((e) => e.grading !== "manual").reduce((sum, e) => sum + e.points, 0),
+            manualMax: setup.exercises.filter((e) => e.grading === "manual").reduce((sum, e) => sum + e.points, 0),
+            integrity: { testsEdited: [], testsMissing: [], testsAdded: [], signaturesChanged: [], ignoredEdits: [] },
+            exercises: setup.exercises.map((e) => ({ exercise: e.name, points: e.grading === "manual" ? null : 0, max: e.points, message: error, passed: 0, total: 0, tests: [], flags: [] })),
+          };
+        }
       }
       students[i] = grade;
       done++;
