@@ -44,14 +44,21 @@ export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//i.test(target);
 }
 
-/** The URL without its password, for messages. */
+/** Query parameters that hold secrets (libpq's `password`, `sslpassword`, and anything named like one). */
+const SECRET_PARAMETER = /pass|pwd|secret|token/i;
+
+/**
+ * The URL without its secrets, for messages: the password of `user:password@` and of query
+ * parameters such as `?password=…` or `sslpassword=…` become `***`.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = "***";
+    for (const name of [...new Set(u.searchParams.keys())]) if (SECRET_PARAMETER.test(name)) u.searchParams.set(name, "***");
     return u.toString();
   } catch {
-    return url.replace(/:[^:@/]*@/, ":***@");
+    return url.replace(/:[^:@/]*@/, ":***@").replace(/([?&][^=&#]*(?:pass|pwd|secret|token)[^=&#]*=)[^&#]*/gi, "$1***");
   }
 }
 
@@ -158,6 +165,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
               `${location} already holds a study of this name with other configurations (${rows[0].configs.length} stored, ${configs.length} given, first difference at trial ${rows[0].configs.findIndex((x, i) => JSON.stringify(x) !== JSON.stringify(configs[i]))}): rename the study or use another database`,
             );
           }
+          // Trials that failed in an earlier run (an error, not a divergence) run again.
+          const retried = await c.query("UPDATE tune_trials SET status = 'pending', worker = NULL, lease_until = NULL WHERE study = $1 AND status = 'failed'", [study]);
+          if (retried.rowCount) log(`${location}: ${retried.rowCount} trial${retried.rowCount === 1 ? "" : "s"} that failed in an earlier run will run again`);
         } else {
           await c.query("INSERT INTO tune_studies (name, spec, configs) VALUES ($1, $2::json, $3::json)", [study, JSON.stringify(options.spec ?? null), JSON.stringify(configs)]);
           await c.query(
