@@ -124,7 +124,8 @@ const firstReason = (trials: readonly TrialRecord[]): string => {
   return `trial ${t.id + 1} (${describeConfig(t.config)}): ${describeOutcome(t).replace(/^(failed|diverged): /, "")}`;
 };
 
-async function main(argv: string[]): Promise<number> {
+/** The command: prints progress and results, returns the exit code (2: nothing ran, a mistake; 1: trials failed or none converged). */
+export async function main(argv: string[]): Promise<number> {
   let store: StudyStore | undefined;
   try {
     // Everything that can be wrong is checked here, before the first trial.
@@ -211,8 +212,10 @@ function redactSecrets(message: string, argv: readonly string[]): string {
   return text;
 }
 
-// Stopped (Ctrl-C, a scheduler's SIGTERM): exit through process.exit, so the study folder's lock is
-// released (its exit hook) and the workers, whose channel closes, leave too.
-process.once("SIGINT", () => process.exit(130));
-process.once("SIGTERM", () => process.exit(143));
-process.exitCode = await main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  // Stopped (Ctrl-C, a scheduler's SIGTERM): exit through process.exit, so the study folder's lock
+  // is released (its exit hook) and the workers, whose channel closes, leave too.
+  process.once("SIGINT", () => process.exit(130));
+  process.once("SIGTERM", () => process.exit(143));
+  process.exitCode = await main(process.argv.slice(2));
+}
