@@ -138,3 +138,30 @@ test("a worker for a study that was never started, and an unreachable database, 
   assert.match(never.out, /study never-started\): no such study yet; start it once without --worker-only/);
   assert.equal(existsSync(logFile), false, "no trial ran");
 });
+
+test("a trial that failed runs again when the study is started again; the command says why it failed and exits 1", async (t) => {
+  if (skip) return t.skip(skip);
+  const spec = writeSpec("retry", 3, 20);
+  const logFile = join(work, "retry.log");
+  const failing = spawn(process.execPath, ["--import", "tsx", "scripts/tune.ts", "--import", "tests/sleepy-objective.ts", "--config", spec, "--store", server!.url, "--workers", "0"], {
+    cwd: root,
+    env: { ...process.env, TUNE_TEST_LOG: logFile, TUNE_TEST_FAIL: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  failing.stdout!.on("data", (d) => (out += d));
+  failing.stderr!.on("data", (d) => (out += d));
+  const code = await new Promise((resolve) => failing.once("exit", resolve));
+  assert.equal(code, 1, out);
+  assert.match(out, /^trial 2\/3 i=1, ms=20: failed: trial 1 was told to fail/m);
+  assert.match(out, /^tune: 1 of 3 trials failed; the first, trial 2 \(i=1, ms=20\): trial 1 was told to fail$/m);
+  const store = await openPostgresStore(server!.url, { study: "retry", log: () => {} });
+  assert.deepEqual(await store.counts(), { ok: 2, failed: 1 });
+  const again = await tune(["--config", spec, "--store", server!.url, "--workers", "0"], logFile).done;
+  assert.equal(again.code, 0, again.out);
+  assert.match(again.out, /\(study retry\): 1 trial that failed in an earlier run will run again/);
+  assert.deepEqual(await store.counts(), { ok: 3 });
+  assert.equal(events(logFile).filter((e) => e.what === "end" && e.i === 1).length, 2, "trial 1 ran twice, the others once");
+  assert.equal(events(logFile).filter((e) => e.what === "end").length, 4);
+  await store.close();
+});
