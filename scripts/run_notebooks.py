@@ -235,6 +235,10 @@ def main() -> int:
     parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="folder of notebooks to run (default notebooks/)")
     parser.add_argument("--out", type=Path, default=OUT, help="folder for executed copies and HTML (default build/notebooks/)")
     args = parser.parse_args()
+    if not args.notebooks.is_dir():
+        parser.error(f"argument --notebooks: {args.notebooks} is not a folder")
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"argument --out: {args.out} is a file; give a folder for the executed notebooks")
     stop_kernels_when_stopped()
     OUT = args.out.resolve()
     if args.smoke:

@@ -72,11 +72,16 @@ test("runner: invalid JSON and a dying kernel are named, the rest still runs, la
   }
 });
 
-test("runner: --timeout must be a positive number of seconds", { skip: kernelMissing }, () => {
-  for (const bad of ["-1", "0", "abc", "inf"]) {
-    const run = spawnSync(readFileSync(pythonFile, "utf8").trim(), ["scripts/run_notebooks.py", "--timeout", bad], { cwd: root, encoding: "utf8" });
+test("runner: bad arguments are refused before any kernel starts (a --timeout of -1 used to run forever)", { skip: kernelMissing }, () => {
+  const cases: [string[], RegExp][] = [
+    ...["-1", "0", "abc", "inf"].map((bad): [string[], RegExp] => [["--timeout", bad], new RegExp(`argument --timeout: must be a positive number of seconds, got '${bad}'`)]),
+    [["--notebooks", "no/such/folder"], /argument --notebooks: no\/such\/folder is not a folder/],
+    [["--out", "package.json"], /argument --out: package\.json is a file; give a folder for the executed notebooks/],
+  ];
+  for (const [args, message] of cases) {
+    const run = spawnSync(readFileSync(pythonFile, "utf8").trim(), ["scripts/run_notebooks.py", ...args], { cwd: root, encoding: "utf8" });
     assert.equal(run.status, 2, run.stderr);
-    assert.match(run.stderr, new RegExp(`argument --timeout: must be a positive number of seconds, got '${bad}'`));
+    assert.match(run.stderr, message);
   }
 });
 

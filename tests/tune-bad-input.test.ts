@@ -10,7 +10,20 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvalidInputError } from "../lib/src/core/checks.js";
-import { gridConfigs, localStudyStore, openJsonlStore, parseStudySpec, planWorkers, randomConfigs, runStudy, type TrialOutcome } from "../lib/src/tune/index.js";
+import {
+  gridConfigs,
+  linearObjective,
+  localStudyStore,
+  openJsonlStore,
+  openPostgresStore,
+  parseStudySpec,
+  planWorkers,
+  randomConfigs,
+  runSpecStudy,
+  runStudy,
+  type TrialOutcome,
+} from "../lib/src/tune/index.js";
+import { toyBlobs } from "../lib/src/data/toydata.js";
 
 const work = mkdtempSync(join(tmpdir(), "classifiers-tune-bad-"));
 test.after(() => rmSync(work, { recursive: true, force: true }));
@@ -110,6 +123,16 @@ const cases: Case[] = [
     run: () => localStudyStore(openJsonlStore(folderWith(record({ config: { i: 7 } })))).prepare([{ i: 0 }]),
     message: /trials\.jsonl line 1 holds trial 0 with another configuration \(\{"i":7\} vs \{"i":0\}\)/,
   },
+  // options objects of the library's entry points
+  { name: "runStudy with 'config'", run: () => runStudy({ config: [{ i: 0 }], objective: async () => ok } as never), message: /^runStudy: unknown option 'config'; did you mean 'configs'\?$/ },
+  { name: "runSpecStudy with 'worker'", run: () => runSpecStudy(parseStudySpec(linearSpec()), { worker: 2 } as never), message: /^runSpecStudy: unknown option 'worker'; did you mean 'workers'\?$/ },
+  {
+    name: "linearObjective with 'epoch'",
+    run: () => linearObjective({ train: toyBlobs({ n: 20, seed: 1 }), validation: toyBlobs({ n: 20, seed: 2 }), numClasses: 2, epoch: 3 } as never),
+    message: /^linearObjective: unknown option 'epoch'; did you mean 'epochs'\?$/,
+  },
+  { name: "openPostgresStore with 'leaseSecond'", run: () => openPostgresStore("postgres://127.0.0.1:1/db", { study: "s", leaseSecond: 5 } as never), message: /^openPostgresStore: unknown option 'leaseSecond'; did you mean 'leaseSeconds'\?$/ },
+  { name: "openPostgresStore of another database's URL", run: () => openPostgresStore("mysql://u:pw@h/db", { study: "s" }), message: /^openPostgresStore needs a postgres:\/\/ URL, got "mysql:\/\/u:\*\*\*@h\/db"$/ },
   // worker counts
   { name: "a negative worker count", run: () => planWorkers(-1, 4), message: /^workers must be a whole number of processes \(0 = in this process\), got -1$/ },
   { name: "a fractional worker count", run: () => planWorkers(1.5, 4), message: /^workers must be a whole number of processes \(0 = in this process\), got 1\.5$/ },

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { openPostgresStore, parseStudySpec, studyConfigs } from "../lib/src/tune/index.js";
 import { startPostgres, type PostgresServer } from "./postgres-server.js";
@@ -163,5 +164,12 @@ test("a trial that failed runs again when the study is started again; the comman
   assert.deepEqual(await store.counts(), { ok: 3 });
   assert.equal(events(logFile).filter((e) => e.what === "end" && e.i === 1).length, 2, "trial 1 ran twice, the others once");
   assert.equal(events(logFile).filter((e) => e.what === "end").length, 4);
+  // A row edited by hand into something no run writes is named, not trusted.
+  const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
+  const client = new pg.Client({ connectionString: server!.url });
+  await client.connect();
+  await client.query("UPDATE tune_trials SET validation_accuracy = 1.5 WHERE study = 'retry' AND id = 2");
+  await client.end();
+  await assert.rejects(store.finished(), /\(study retry\): the row of trial 2 in tune_trials: validationAccuracy must be a number in 0\.\.1 or null, got 1\.5; fix or delete that row/);
   await store.close();
 });

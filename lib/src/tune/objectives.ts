@@ -3,6 +3,7 @@
  * set. A diverging run is a "diverged" trial with the loop's reason, not an error that stops the
  * study; any other error (a bad setting, memory) propagates and the study records a "failed" trial.
  */
+import { checkKnownOptions } from "../core/checks.js";
 import type { Examples } from "../core/types.js";
 import { createLinearClassifier } from "../linear/linear.js";
 import { createNetwork } from "../nn/index.js";
@@ -37,6 +38,7 @@ const num = (config: Config, name: string, fallback?: number): number => {
  * optionally `loss`, `epochs`, `batchSize`.
  */
 export function linearObjective(options: LinearObjectiveOptions): Objective {
+  checkKnownOptions(options, ["train", "validation", "numClasses", "loss", "epochs", "batchSize", "seed"], "linearObjective");
   return async (config): Promise<TrialOutcome> => {
     const loss = (config.loss as LinearLossKind | undefined) ?? options.loss ?? "svm";
     const model = createLinearClassifier({
@@ -94,6 +96,7 @@ export interface NetworkObjectiveOptions {
  * "rmsprop", "adam") and `schedule` ("constant" or "cosine"), all optional but the rate.
  */
 export function networkObjective(options: NetworkObjectiveOptions): Objective {
+  checkKnownOptions(options, ["train", "validation", "numClasses", "epochs", "batchSize", "seed"], "networkObjective");
   return async (config): Promise<TrialOutcome> => {
     const hidden = num(config, "hidden", 100);
     const batchSize = num(config, "batchSize", options.batchSize ?? 64);

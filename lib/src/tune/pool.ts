@@ -9,7 +9,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { describeValue, InvalidInputError } from "../core/checks.js";
+import { checkKnownOptions, describeValue, InvalidInputError } from "../core/checks.js";
 import type { Config } from "./space.js";
 import type { StudySpec } from "./spec.js";
 import type { TrialExecutor, TrialOutcome } from "./study.js";
@@ -83,6 +83,7 @@ function workerScript(): { path: string; execArgv: string[] } {
  * backend. A worker that cannot build the objective fails this call with its message.
  */
 export async function startTrialWorkers(spec: StudySpec, options: TrialWorkersOptions = {}): Promise<TrialWorkers> {
+  checkKnownOptions(options, ["workers", "modules", "env"], "startTrialWorkers");
   const count = options.workers ?? defaultWorkerCount();
   if (!Number.isInteger(count) || count < 1) throw new InvalidInputError("workers", `workers must be a positive integer, got ${describeValue(count)}`);
   const script = workerScript();

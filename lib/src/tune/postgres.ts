@@ -10,9 +10,9 @@
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import type { Pool, PoolClient } from "pg";
-import { InvalidInputError } from "../core/checks.js";
+import { checkKnownOptions, InvalidInputError } from "../core/checks.js";
 import type { Config } from "./space.js";
-import type { StudyStore, TrialClaim, TrialRecord } from "./store.js";
+import { trialRecordProblem, type StudyStore, type TrialClaim, type TrialRecord } from "./store.js";
 
 export interface PostgresStoreOptions {
   /** The study's name (rows of other studies in the same database are never touched). */
@@ -111,6 +111,8 @@ interface TrialRow {
  * creates the two tables if needed, and returns the study's store.
  */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions): Promise<PostgresStudyStore> {
+  checkKnownOptions(options, ["study", "leaseSeconds", "worker", "connectTimeoutMs", "spec", "log"], "openPostgresStore");
+  if (typeof url !== "string" || !isPostgresUrl(url)) throw new InvalidInputError("url", `openPostgresStore needs a postgres:// URL, got ${typeof url === "string" ? JSON.stringify(redactUrl(url)) : typeof url}`);
   const { study } = options;
   const leaseSeconds = options.leaseSeconds ?? 60;
   if (!(leaseSeconds > 0) || !Number.isFinite(leaseSeconds)) throw new InvalidInputError("leaseSeconds", `a lease must be a positive number of seconds, got ${leaseSeconds}`);
@@ -234,17 +236,23 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
            FROM tune_trials WHERE study = $1 AND status IN ('ok', 'diverged', 'failed') ORDER BY id`,
         [study],
       );
-      return rows.map((r) => ({
-        id: r.id,
-        config: r.config,
-        status: r.status,
-        validationAccuracy: r.validation_accuracy,
-        finalLoss: r.final_loss,
-        seconds: r.seconds ?? 0,
-        lossCurve: r.loss_curve ?? [],
-        ...(r.error !== null ? { error: r.error } : {}),
-        ...(r.worker !== null ? { worker: r.worker } : {}),
-      }));
+      return rows.map((r) => {
+        const record: TrialRecord = {
+          id: r.id,
+          config: r.config,
+          status: r.status,
+          validationAccuracy: r.validation_accuracy,
+          finalLoss: r.final_loss,
+          seconds: r.seconds ?? 0,
+          lossCurve: r.loss_curve ?? [],
+          ...(r.error !== null ? { error: r.error } : {}),
+          ...(r.worker !== null ? { worker: r.worker } : {}),
+        };
+        // The table is edited by people too: a row no run could have written is named, not trusted.
+        const problem = trialRecordProblem(record);
+        if (problem) throw new InvalidInputError("store", `${location}: the row of trial ${r.id} in tune_trials: ${problem}; fix or delete that row`);
+        return record;
+      });
     },
     async counts() {
       const { rows } = await pool.query<{ status: string; n: number }>("SELECT status, count(*)::int AS n FROM tune_trials WHERE study = $1 GROUP BY status", [study]);

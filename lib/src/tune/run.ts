@@ -4,6 +4,7 @@
  * starts N worker processes with one backend thread each (default: one per core; never more than
  * the cores or the trials, see `planWorkers`).
  */
+import { checkKnownOptions } from "../core/checks.js";
 import { initBackend } from "../runtime/backend.js";
 import { defaultWorkerCount, planWorkers, startTrialWorkers } from "./pool.js";
 import { objectiveFromSpec, studyConfigs, type StudySpec } from "./spec.js";
@@ -25,6 +26,7 @@ export interface SpecStudyOptions {
 
 /** Runs (or resumes, or joins) the study the spec describes. */
 export async function runSpecStudy(spec: StudySpec, options: SpecStudyOptions = {}): Promise<StudyResult> {
+  checkKnownOptions(options, ["workers", "store", "join", "modules", "onTrial", "log"], "runSpecStudy");
   const configs = options.join ? undefined : studyConfigs(spec);
   const plan = planWorkers(options.workers ?? defaultWorkerCount(), configs?.length ?? Infinity);
   const workers = plan.workers;

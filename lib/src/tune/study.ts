@@ -4,7 +4,7 @@
  * trials a store already holds (a killed study resumes), and pick the best trial by validation
  * accuracy. The test set never appears here: evaluate the best configuration on it once, after.
  */
-import { InvalidInputError } from "../core/checks.js";
+import { checkKnownOptions, InvalidInputError } from "../core/checks.js";
 import type { Config } from "./space.js";
 import { isFinished, isStudyStore, localStudyStore, memoryStore, type StudyStore, type TrialRecord, type TrialStore } from "./store.js";
 
@@ -88,6 +88,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * that keeps it runs it again the next time the study runs.
  */
 export async function runStudy(options: StudyOptions): Promise<StudyResult> {
+  checkKnownOptions(options, ["configs", "objective", "executor", "store", "onTrial", "log"], "runStudy");
   const { objective, executor } = options;
   if (options.configs !== undefined && (!Array.isArray(options.configs) || options.configs.length === 0)) {
     throw new InvalidInputError("configs", "a study needs at least one configuration");
