@@ -106,6 +106,24 @@ test("mistakes on the command line, in the spec and in the study folder stop tun
   assert.equal(readFileSync(join(damaged, "trials.jsonl"), "utf8"), '"hello"\n', "the damaged file is left as it was");
 });
 
+test("a spec whose every trial fails (a 10-million-unit hidden layer) exits 1 with the first reason; every trial line has its reason", async () => {
+  const spec = join(work, "huge-hidden.json");
+  writeFileSync(
+    spec,
+    JSON.stringify({
+      name: "huge-hidden",
+      objective: "network",
+      data: { name: "mnist-10k", train: 100, validation: 50 },
+      space: { learningRate: { kind: "fixed", value: 0.1 }, hidden: { kind: "fixed", value: 10_000_000 } },
+      search: { kind: "random", trials: 2, seed: 1 },
+    }),
+  );
+  const { code, out } = await runMain(["--config", spec, "--workers", "0", "--store", join(work, "huge-hidden")]);
+  assert.equal(code, 1, out);
+  assert.equal(out.match(/^trial \d\/2 learningRate=0\.1, hidden=10000000: failed: \S.*\(/gm)?.length, 2, out);
+  assert.match(out, /^tune: every trial failed \(2\); the first, trial 1 \(learningRate=0\.1, hidden=10000000\): \S/m);
+});
+
 // Child processes, side by side (each waits on its own processes).
 describe("tune as a process", { concurrency: true }, () => {
   test("--workers 0 runs the trials in this process on an initialised backend (was: every trial 'No backend found in registry.', exit 0)", async () => {
