@@ -5,11 +5,9 @@
  * or a silent result.
  */
 import { test } from "node:test";
-import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvalidInputError } from "../lib/src/core/checks.js";
 import {
   gridConfigs,
   linearObjective,
@@ -24,6 +22,7 @@ import {
   type TrialOutcome,
 } from "../lib/src/tune/index.js";
 import { toyBlobs } from "../lib/src/data/toydata.js";
+import { badInputTests, type BadInputCase } from "./helpers.js";
 
 const work = mkdtempSync(join(tmpdir(), "classifiers-tune-bad-"));
 test.after(() => rmSync(work, { recursive: true, force: true }));
@@ -56,13 +55,7 @@ const record = (fields: Record<string, unknown> = {}): string =>
   JSON.stringify({ id: 0, config: { i: 0 }, status: "ok", validationAccuracy: 0.5, finalLoss: 1, seconds: 0.1, lossCurve: [2, 1], ...fields });
 const ok: TrialOutcome = { status: "ok", validationAccuracy: 0.5, finalLoss: 1, lossCurve: [] };
 
-interface Case {
-  name: string;
-  run: () => unknown;
-  message: RegExp;
-}
-
-const cases: Case[] = [
+const cases: BadInputCase[] = [
   // study specs: unknown names, with the nearest known one
   { name: "spec: top-level typo", run: spec((s) => (s.serach = s.search)), message: /^study\.json: unknown option 'serach'; did you mean 'search'\?$/ },
   { name: "spec: search.trails", run: spec((s) => (s.search.trails = 3)), message: /^study\.json: search: unknown option 'trails'; did you mean 'trials'\?$/ },
@@ -138,16 +131,4 @@ const cases: Case[] = [
   { name: "a fractional worker count", run: () => planWorkers(1.5, 4), message: /^workers must be a whole number of processes \(0 = in this process\), got 1\.5$/ },
 ];
 
-for (const c of cases) {
-  test(`tune bad input: ${c.name}`, async () => {
-    let error: unknown;
-    try {
-      await c.run();
-    } catch (err) {
-      error = err;
-    }
-    assert.ok(error !== undefined, `${c.name}: expected an error, got a result`);
-    assert.ok(error instanceof InvalidInputError, `${c.name}: expected InvalidInputError, got ${(error as Error).name}: ${(error as Error).message}`);
-    assert.match((error as Error).message, c.message);
-  });
-}
+badInputTests("tune bad input", cases);

@@ -7,34 +7,15 @@
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { main } from "../scripts/tune.js";
 import "./sleepy-objective.js";
+import { sleepySpec, tune, writeSpecFile } from "./tune-helpers.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "classifiers-tune-cli-"));
 after(() => rmSync(work, { recursive: true, force: true }));
-
-/** A spec file for the "sleepy" test objective: `trials` trials of `ms` milliseconds each. */
-function sleepySpec(name: string, trials: number, ms: number, extra: Record<string, unknown> = {}): string {
-  const file = join(work, `${name}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      name,
-      objective: "sleepy",
-      data: { name: "mnist-10k", train: 10, validation: 10 },
-      space: { i: { kind: "int", low: 0, high: trials - 1 }, ms: { kind: "fixed", value: ms } },
-      search: { kind: "grid", pointsPerAxis: trials },
-      ...extra,
-    }),
-  );
-  return file;
-}
 
 /** `main(argv)` in this process, with what it printed. */
 async function runMain(argv: string[]): Promise<{ code: number; out: string }> {
@@ -48,19 +29,6 @@ async function runMain(argv: string[]): Promise<{ code: number; out: string }> {
   }
 }
 
-/** `npm run tune -- …` as a child process, with the sleepy objective loaded. */
-function tune(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/tune.ts", "--import", "tests/sleepy-objective.ts", ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  return { child, done: new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code: code ?? (signal ? -1 : null), out }))) };
-}
-
 const started = (logFile: string): number[] =>
   existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").filter((l) => l.startsWith("start ")).map((l) => Number(l.split(" ")[1])) : [];
 const until = async (condition: () => boolean, what: string): Promise<void> => {
@@ -72,11 +40,11 @@ const until = async (condition: () => boolean, what: string): Promise<void> => {
 };
 
 test("mistakes on the command line, in the spec and in the study folder stop tune before any trial (exit 2), naming the mistake", async () => {
-  const spec = sleepySpec("mistakes", 2, 10);
+  const spec = sleepySpec(work, "mistakes", 2, 10);
   const damaged = join(work, "damaged");
   mkdirSync(damaged);
   writeFileSync(join(damaged, "trials.jsonl"), '"hello"\n');
-  const billion = sleepySpec("billion", 2, 10, { search: { kind: "random", trials: 1e9 } });
+  const billion = sleepySpec(work, "billion", 2, 10, { search: { kind: "random", trials: 1e9 } });
   const logFile = join(work, "mistakes.log");
   process.env.TUNE_TEST_LOG = logFile;
   const cases: [string[], RegExp][] = [
@@ -107,17 +75,12 @@ test("mistakes on the command line, in the spec and in the study folder stop tun
 });
 
 test("a spec whose every trial fails (a 10-million-unit hidden layer) exits 1 with the first reason; every trial line has its reason", async () => {
-  const spec = join(work, "huge-hidden.json");
-  writeFileSync(
-    spec,
-    JSON.stringify({
-      name: "huge-hidden",
-      objective: "network",
-      data: { name: "mnist-10k", train: 100, validation: 50 },
-      space: { learningRate: { kind: "fixed", value: 0.1 }, hidden: { kind: "fixed", value: 10_000_000 } },
-      search: { kind: "random", trials: 2, seed: 1 },
-    }),
-  );
+  const spec = writeSpecFile(work, "huge-hidden", {
+    objective: "network",
+    data: { name: "mnist-10k", train: 100, validation: 50 },
+    space: { learningRate: { kind: "fixed", value: 0.1 }, hidden: { kind: "fixed", value: 10_000_000 } },
+    search: { kind: "random", trials: 2, seed: 1 },
+  });
   const { code, out } = await runMain(["--config", spec, "--workers", "0", "--store", join(work, "huge-hidden")]);
   assert.equal(code, 1, out);
   assert.equal(out.match(/^trial \d\/2 learningRate=0\.1, hidden=10000000: failed: \S.*\(/gm)?.length, 2, out);
@@ -127,18 +90,13 @@ test("a spec whose every trial fails (a 10-million-unit hidden layer) exits 1 wi
 // Child processes, side by side (each waits on its own processes).
 describe("tune as a process", { concurrency: true }, () => {
   test("--workers 0 runs the trials in this process on an initialised backend (was: every trial 'No backend found in registry.', exit 0)", async () => {
-    const spec = join(work, "in-process.json");
-    writeFileSync(
-      spec,
-      JSON.stringify({
-        name: "in-process",
-        objective: "linear",
-        data: { name: "mnist-10k", train: 300, validation: 100 },
-        budget: { epochs: 1, batchSize: 100 },
-        space: { learningRate: { kind: "logUniform", low: 1e-3, high: 1e-2 } },
-        search: { kind: "random", trials: 2, seed: 1 },
-      }),
-    );
+    const spec = writeSpecFile(work, "in-process", {
+      objective: "linear",
+      data: { name: "mnist-10k", train: 300, validation: 100 },
+      budget: { epochs: 1, batchSize: 100 },
+      space: { learningRate: { kind: "logUniform", low: 1e-3, high: 1e-2 } },
+      search: { kind: "random", trials: 2, seed: 1 },
+    });
     const r = await tune(["--config", spec, "--workers", "0", "--store", join(work, "in-process")]).done;
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /study in-process: 2 trials of the linear objective, in this process/);
@@ -148,7 +106,7 @@ describe("tune as a process", { concurrency: true }, () => {
   });
 
   test("failed trials print their reason, fail the command (exit 1, the first reason) and run again next time", async () => {
-    const spec = sleepySpec("failing", 3, 20);
+    const spec = sleepySpec(work, "failing", 3, 20);
     const store = join(work, "failing");
     const all = await tune(["--config", spec, "--workers", "0", "--store", store], { TUNE_TEST_FAIL: "all" }).done;
     assert.equal(all.code, 1, all.out);
@@ -165,7 +123,7 @@ describe("tune as a process", { concurrency: true }, () => {
   });
 
   test("two tune processes on one study folder: the second stops and names the first; a stopped run leaves no lock; nothing runs twice", async () => {
-    const spec = sleepySpec("shared-folder", 4, 1000);
+    const spec = sleepySpec(work, "shared-folder", 4, 1000);
     const store = join(work, "shared-folder");
     const logFile = join(work, "shared-folder.log");
     const hold = join(work, "shared-folder.hold");
@@ -191,7 +149,7 @@ describe("tune as a process", { concurrency: true }, () => {
   });
 
   test("--workers 100 starts no more workers than cores and trials, and says so", async () => {
-    const r = await tune(["--config", sleepySpec("many-workers", 2, 10), "--workers", "100", "--store", join(work, "many-workers")]).done;
+    const r = await tune(["--config", sleepySpec(work, "many-workers", 2, 10), "--workers", "100", "--store", join(work, "many-workers")]).done;
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /^tune: warning: --workers 100: 100 workers asked for, but (this machine has \d+ cores?, and each worker runs one backend thread|the study has only 2 trials): starting [12]$/m);
     assert.match(r.out, /study many-workers: 2 trials of the sleepy objective, [12] worker process(es)?,/);

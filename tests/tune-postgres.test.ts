@@ -4,17 +4,15 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { openPostgresStore, parseStudySpec, studyConfigs } from "../lib/src/tune/index.js";
 import { startPostgres, type PostgresServer } from "./postgres-server.js";
 import "./sleepy-objective.js";
+import { sleepySpec, tune as tuneCommand } from "./tune-helpers.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "classifiers-tune-pg-"));
 let server: PostgresServer | undefined;
 let skip: string | false = false;
@@ -33,33 +31,9 @@ after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function writeSpec(name: string, trials: number, ms: number): string {
-  const file = join(work, `${name}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      name,
-      objective: "sleepy",
-      data: { name: "mnist-10k", train: 10, validation: 10 },
-      space: { i: { kind: "int", low: 0, high: trials - 1 }, ms: { kind: "fixed", value: ms } },
-      search: { kind: "grid", pointsPerAxis: trials },
-    }),
-  );
-  return file;
-}
-
-/** `npm run tune` as a child process (what a scheduler would start), collecting its output. */
-function tune(args: string[], logFile: string): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/tune.ts", "--import", "tests/sleepy-objective.ts", ...args], {
-    cwd: root,
-    env: { ...process.env, TUNE_TEST_LOG: logFile },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  return { child, done: new Promise((resolve) => child.once("exit", (code) => resolve({ code, out }))) };
-}
+const writeSpec = (name: string, trials: number, ms: number): string => sleepySpec(work, name, trials, ms);
+/** `npm run tune` with the sleepy objective logging to `logFile`. */
+const tune = (args: string[], logFile: string, env: Record<string, string> = {}) => tuneCommand(args, { TUNE_TEST_LOG: logFile, ...env });
 
 const events = (logFile: string): { what: string; i: number; pid: number }[] =>
   existsSync(logFile)
@@ -144,15 +118,7 @@ test("a trial that failed runs again when the study is started again; the comman
   if (skip) return t.skip(skip);
   const spec = writeSpec("retry", 3, 20);
   const logFile = join(work, "retry.log");
-  const failing = spawn(process.execPath, ["--import", "tsx", "scripts/tune.ts", "--import", "tests/sleepy-objective.ts", "--config", spec, "--store", server!.url, "--workers", "0"], {
-    cwd: root,
-    env: { ...process.env, TUNE_TEST_LOG: logFile, TUNE_TEST_FAIL: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  failing.stdout!.on("data", (d) => (out += d));
-  failing.stderr!.on("data", (d) => (out += d));
-  const code = await new Promise((resolve) => failing.once("exit", resolve));
+  const { code, out } = await tune(["--config", spec, "--store", server!.url, "--workers", "0"], logFile, { TUNE_TEST_FAIL: "1" }).done;
   assert.equal(code, 1, out);
   assert.match(out, /^trial 2\/3 i=1, ms=20: failed: trial 1 was told to fail/m);
   assert.match(out, /^tune: 1 of 3 trials failed; the first, trial 2 \(i=1, ms=20\): trial 1 was told to fail$/m);
