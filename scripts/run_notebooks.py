@@ -5,9 +5,17 @@ per-notebook summary with times, and exits non-zero if any cell fails, naming th
 and the cell. Called by `npm run notebooks` after scripts/setup.sh; run it directly as
     python3 scripts/run_notebooks.py [--smoke] [--timeout SECONDS] [NAME ...]
 where NAME filters notebooks by substring (e.g. `01`).
+
+A stopped runner stops its kernels: on SIGTERM, SIGINT or SIGHUP, and (Linux) when its parent
+process dies, it kills each running kernel's process group before it exits; a kernel also gets
+SIGKILL if the runner itself is killed outright. Jupyter starts every kernel in a session of its
+own, so nothing else would reach a kernel stuck in a `while (true) {}` cell.
 """
 import argparse
+import ctypes
+import math
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -21,6 +29,70 @@ from nbconvert import HTMLExporter
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "build" / "notebooks"
+
+
+# --- kernels die with the runner -------------------------------------------------------------
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+try:
+    LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+except OSError:
+    LIBC = None
+
+# Process groups of the kernels running now (Jupyter starts each kernel as a session leader).
+RUNNING_KERNELS: dict = {}
+
+
+def die_with_parent(signum: int) -> None:
+    """Linux: ask the kernel to send `signum` to this process when its parent exits."""
+    if LIBC is not None:
+        LIBC.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
+
+
+def kernel_preexec() -> None:
+    """Runs in each kernel process before it starts: it gets SIGKILL if the runner dies without cleaning up."""
+    die_with_parent(signal.SIGKILL)
+
+
+def stop_kernels() -> None:
+    """Kills every running kernel's process group and removes its connection file."""
+    for group, connection_file in list(RUNNING_KERNELS.items()):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            os.unlink(connection_file)
+        except OSError:
+            pass
+        RUNNING_KERNELS.pop(group, None)
+
+
+def on_stop_signal(signum, _frame) -> None:
+    stop_kernels()
+    print(f"\nstopped by {signal.Signals(signum).name}; the notebook kernels were stopped", file=sys.stderr, flush=True)
+    os._exit(128 + signum)
+
+
+def stop_kernels_when_stopped() -> None:
+    """SIGTERM, SIGINT, SIGHUP and (Linux) the parent's death stop the kernels, then the runner."""
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_stop_signal)
+    parent = os.getppid()
+    die_with_parent(signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        on_stop_signal(signal.SIGTERM, None)
+
+
+def positive_seconds(text: str) -> float:
+    """--timeout: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
 
 
 def display_path(path: Path) -> str:
@@ -56,7 +128,7 @@ def cell_error_text(cell) -> str:
     return "\n".join(lines[:15])
 
 
-def run_one(path: Path, timeout: int) -> dict:
+def run_one(path: Path, timeout: float) -> dict:
     """Executes one notebook. Never raises for a notebook's own problems (invalid JSON, a failing
     cell, a kernel that dies): those become the result's `failure`, so the next notebook still runs."""
     started = time.time()
@@ -69,14 +141,18 @@ def run_one(path: Path, timeout: int) -> dict:
                             "detail": f"{path.name} is not a valid notebook ({type(err).__name__}): {first}"}}
     client = NotebookClient(
         nb,
-        timeout=timeout,
+        timeout=math.ceil(timeout),  # nbclient takes whole seconds
         kernel_name="tslab",
         resources={"metadata": {"path": str(path.parent)}},
     )
     failure = None
     code_cells = 0
     try:
-        with client.setup_kernel():
+        with client.setup_kernel(preexec_fn=kernel_preexec):
+            provisioner = client.km.provisioner
+            group = getattr(provisioner, "pgid", None) or getattr(provisioner, "pid", None)
+            if group:
+                RUNNING_KERNELS[group] = client.km.connection_file
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -90,7 +166,7 @@ def run_one(path: Path, timeout: int) -> dict:
                 except (CellExecutionError, CellTimeoutError) as err:
                     detail = cell_error_text(cell) or str(err).strip().splitlines()[-1]
                     if isinstance(err, CellTimeoutError):
-                        detail = f"timed out after {timeout} s\n{detail}"
+                        detail = f"timed out after {timeout:g} s\n{detail}"
                     failure = {"cell": index, "code_cell": code_cells, "first_line": source_line, "detail": detail}
                     break
                 except DeadKernelError:
@@ -98,9 +174,11 @@ def run_one(path: Path, timeout: int) -> dict:
                                "detail": "the kernel died while running this cell (did it call process.exit, or crash Node?)"}
                     break
     except Exception as err:  # the kernel failed to start or to shut down
+        stop_kernels()
         if failure is None:
             failure = {"cell": None, "code_cell": None, "first_line": "",
                        "detail": f"the kernel failed: {type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"}
+    RUNNING_KERNELS.clear()
     seconds = time.time() - started
     output = write_outputs(nb, path.stem, failed=failure is not None)
     return {"name": path.stem, "seconds": seconds, "failure": failure, "cells": code_cells, "output": output}
@@ -153,10 +231,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="only notebooks whose file name contains one of these")
     parser.add_argument("--smoke", action="store_true", help="small subsets (sets CLASSIFIERS_SMOKE=1)")
-    parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell (default 1800)")
+    parser.add_argument("--timeout", type=positive_seconds, default=1800, help="seconds allowed per cell (default 1800)")
     parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="folder of notebooks to run (default notebooks/)")
     parser.add_argument("--out", type=Path, default=OUT, help="folder for executed copies and HTML (default build/notebooks/)")
     args = parser.parse_args()
+    if not args.notebooks.is_dir():
+        parser.error(f"argument --notebooks: {args.notebooks} is not a folder")
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"argument --out: {args.out} is a file; give a folder for the executed notebooks")
+    stop_kernels_when_stopped()
     OUT = args.out.resolve()
     if args.smoke:
         os.environ["CLASSIFIERS_SMOKE"] = "1"

@@ -78,3 +78,13 @@ if ! grep -qF "\"$root/node_modules/.bin/tslab\"" "$kernel_json" 2>/dev/null; th
   node_modules/.bin/tslab install --python "$python" --binary "$root/node_modules/.bin/tslab" --prefix "$root/.jupyter" >/dev/null
   grep -qF "$root/node_modules/.bin/tslab" "$kernel_json" || die "tslab kernelspec was not written to $kernel_json"
 fi
+
+# --- bubblewrap: the sandbox the assignment grader runs student code in (docs/instructors.md) ----
+if ! command -v bwrap >/dev/null; then
+  if can_apt; then
+    say "installing Debian's bubblewrap (the grader's sandbox)..."
+    apt_install bubblewrap || say "bubblewrap could not be installed; the grader will fall back to Node's permission model"
+  else
+    say "bubblewrap (bwrap) is not installed: the assignment grader falls back to Node's permission model (apt-get install bubblewrap)"
+  fi
+fi

@@ -3,11 +3,9 @@
  * it must raise (type and the words that name the mistake), and never a raw TypeError or a
  * silent result. Found by a sweep of ~210 bad inputs (issue 13); each row holds one fix in place.
  */
-import { before, test } from "node:test";
-import assert from "node:assert/strict";
+import { before } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/backend.js";
-import { InvalidInputError } from "../lib/src/core/checks.js";
 import { modelPredict } from "../lib/src/core/model.js";
 import type { Examples } from "../lib/src/core/types.js";
 import { KnnClassifier } from "../lib/src/knn/knn.js";
@@ -23,6 +21,7 @@ import { accuracy, confusionMatrix } from "../lib/src/eval/metrics.js";
 import { classCounts, toTensors } from "../lib/src/data/preprocess.js";
 import { loadDataset } from "../lib/src/data/datasets.js";
 import { toyBlobs, toyXor } from "../lib/src/data/toydata.js";
+import { badInputTests, type BadInputCase } from "./helpers.js";
 
 before(async () => {
   await initBackend({ log: false });
@@ -33,15 +32,7 @@ const withNaN: Examples = { ...blobs, x: Float32Array.from(blobs.x, (v, i) => (i
 const linear = () => createLinearClassifier({ inputDim: 2, numClasses: 2, loss: "svm", seed: 1 });
 const quiet = { printEvery: 0 };
 
-interface Case {
-  name: string;
-  run: () => unknown;
-  /** The error's class (InvalidInputError unless said otherwise). */
-  type?: new (...args: never[]) => Error;
-  message: RegExp;
-}
-
-const cases: Case[] = [
+const cases: BadInputCase[] = [
   // linear models and losses
   { name: "unknown linear loss", run: () => createLinearClassifier({ inputDim: 2, numClasses: 2, loss: "hinge" as "svm" }), message: /^loss must be one of "svm", "softmax"; got "hinge"$/ },
   { name: "unknown loss in the naive loss", run: () => linearLossNaive("hinge" as "svm", { W: new Float64Array(4), d: 2, c: 2 }, blobs), message: /loss must be one of "svm", "softmax"; got "hinge"/ },
@@ -121,17 +112,4 @@ const cases: Case[] = [
   { name: "schedule from an object", run: () => asSchedule({} as unknown as number), message: /learningRate must be a positive number or a schedule .* got a Object/ },
 ];
 
-for (const c of cases) {
-  test(`bad input: ${c.name}`, async () => {
-    let error: unknown;
-    try {
-      await c.run();
-    } catch (err) {
-      error = err;
-    }
-    assert.ok(error !== undefined, `${c.name}: expected an error, got a result`);
-    assert.ok(!(error instanceof TypeError), `${c.name}: a raw TypeError: ${(error as Error).message}`);
-    assert.ok(error instanceof (c.type ?? InvalidInputError), `${c.name}: expected ${(c.type ?? InvalidInputError).name}, got ${(error as Error).name}: ${(error as Error).message}`);
-    assert.match((error as Error).message, c.message);
-  });
-}
+badInputTests("bad input", cases);

@@ -2,6 +2,9 @@
  * Helpers shared by several test files: seeded random inputs and straightforward float64
  * references to check the library against. Not a test file itself (no `.test.ts`).
  */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { InvalidInputError } from "../lib/src/core/checks.js";
 import type { ArrayBatch } from "../lib/src/losses/losses.js";
 import type { Metric } from "../lib/src/knn/neighbors.js";
 import { createRng } from "../lib/src/core/random.js";
@@ -55,4 +58,33 @@ export function threeBlobs(n: number, seed: number): Examples {
     for (let f = 0; f < d; f++) x[i * d + f] = center + rng.normal();
   }
   return { x, y, n, d };
+}
+
+/** One row of a bad-input table: the call, the error's class (InvalidInputError unless said) and the words that name the mistake. */
+export interface BadInputCase {
+  name: string;
+  run: () => unknown;
+  type?: new (...args: never[]) => Error;
+  message: RegExp;
+}
+
+/**
+ * One test per row: the call must throw (or reject with) an error of the row's class whose
+ * message matches, never a raw TypeError or a result.
+ */
+export function badInputTests(label: string, cases: readonly BadInputCase[]): void {
+  for (const c of cases) {
+    test(`${label}: ${c.name}`, async () => {
+      let error: unknown;
+      try {
+        await c.run();
+      } catch (err) {
+        error = err;
+      }
+      assert.ok(error !== undefined, `${c.name}: expected an error, got a result`);
+      assert.ok(!(error instanceof TypeError), `${c.name}: a raw TypeError: ${(error as Error).message}`);
+      assert.ok(error instanceof (c.type ?? InvalidInputError), `${c.name}: expected ${(c.type ?? InvalidInputError).name}, got ${(error as Error).name}: ${(error as Error).message}`);
+      assert.match((error as Error).message, c.message);
+    });
+  }
 }

@@ -56,7 +56,8 @@ test("a seeded study gives the same results in this process, in one worker proce
 test("bad study specs fail before any trial runs, naming the problem", () => {
   const base = () => JSON.parse(JSON.stringify(spec())) as Record<string, any>;
   const cases: [(s: Record<string, any>) => void, RegExp][] = [
-    [(s) => (s.space.lerningRate = { kind: "fixed", value: 1 }), /space\.lerningRate: unknown hyperparameter "lerningRate" for the linear objective; it knows learningRate, reg/],
+    [(s) => (s.space.lerningRate = { kind: "fixed", value: 1 }), /space\.lerningRate: unknown hyperparameter 'lerningRate' for the linear objective; did you mean 'learningRate'\?/],
+    [(s) => (s.space.momentum = { kind: "fixed", value: 1 }), /space\.momentum: unknown hyperparameter 'momentum' for the linear objective; it knows learningRate, reg/],
     [(s) => (s.space.reg = { kind: "uniform", low: 1, high: 0 }), /space\.reg: .*empty range 1\.\.0/],
     [(s) => (s.space.reg = { kind: "logUniform", low: 0, high: 1 }), /space\.reg: .*a log scale needs a positive range, got 0\.\.1/],
     [(s) => (s.budget.epochs = -1), /budget\.epochs: must be a positive integer, got -1/],
@@ -65,7 +66,7 @@ test("bad study specs fail before any trial runs, naming the problem", () => {
     [(s) => (s.data.name = "cifar"), /data\.name: unknown dataset "cifar"/],
     [(s) => (s.space.loss = { kind: "choice", values: ["svm", "hinge"] }), /space\.loss: value "hinge" is not one of svm, softmax/],
     [(s) => delete s.space.learningRate, /space\.learningRate: the linear objective needs this hyperparameter/],
-    [(s) => (s.epochs = 3), /epochs: unknown field/],
+    [(s) => (s.epochs = 3), /unknown option 'epochs'/],
   ];
   for (const [spoil, message] of cases) {
     const s = base();

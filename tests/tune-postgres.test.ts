@@ -4,16 +4,15 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { openPostgresStore, parseStudySpec, studyConfigs } from "../lib/src/tune/index.js";
 import { startPostgres, type PostgresServer } from "./postgres-server.js";
 import "./sleepy-objective.js";
+import { sleepySpec, tune as tuneCommand } from "./tune-helpers.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "classifiers-tune-pg-"));
 let server: PostgresServer | undefined;
 let skip: string | false = false;
@@ -32,33 +31,9 @@ after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function writeSpec(name: string, trials: number, ms: number): string {
-  const file = join(work, `${name}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      name,
-      objective: "sleepy",
-      data: { name: "mnist-10k", train: 10, validation: 10 },
-      space: { i: { kind: "int", low: 0, high: trials - 1 }, ms: { kind: "fixed", value: ms } },
-      search: { kind: "grid", pointsPerAxis: trials },
-    }),
-  );
-  return file;
-}
-
-/** `npm run tune` as a child process (what a scheduler would start), collecting its output. */
-function tune(args: string[], logFile: string): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/tune.ts", "--import", "tests/sleepy-objective.ts", ...args], {
-    cwd: root,
-    env: { ...process.env, TUNE_TEST_LOG: logFile },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  return { child, done: new Promise((resolve) => child.once("exit", (code) => resolve({ code, out }))) };
-}
+const writeSpec = (name: string, trials: number, ms: number): string => sleepySpec(work, name, trials, ms);
+/** `npm run tune` with the sleepy objective logging to `logFile`. */
+const tune = (args: string[], logFile: string, env: Record<string, string> = {}) => tuneCommand(args, { TUNE_TEST_LOG: logFile, ...env });
 
 const events = (logFile: string): { what: string; i: number; pid: number }[] =>
   existsSync(logFile)
@@ -137,4 +112,30 @@ test("a worker for a study that was never started, and an unreachable database, 
   assert.equal(never.code, 2, never.out);
   assert.match(never.out, /study never-started\): no such study yet; start it once without --worker-only/);
   assert.equal(existsSync(logFile), false, "no trial ran");
+});
+
+test("a trial that failed runs again when the study is started again; the command says why it failed and exits 1", async (t) => {
+  if (skip) return t.skip(skip);
+  const spec = writeSpec("retry", 3, 20);
+  const logFile = join(work, "retry.log");
+  const { code, out } = await tune(["--config", spec, "--store", server!.url, "--workers", "0"], logFile, { TUNE_TEST_FAIL: "1" }).done;
+  assert.equal(code, 1, out);
+  assert.match(out, /^trial 2\/3 i=1, ms=20: failed: trial 1 was told to fail/m);
+  assert.match(out, /^tune: 1 of 3 trials failed; the first, trial 2 \(i=1, ms=20\): trial 1 was told to fail$/m);
+  const store = await openPostgresStore(server!.url, { study: "retry", log: () => {} });
+  assert.deepEqual(await store.counts(), { ok: 2, failed: 1 });
+  const again = await tune(["--config", spec, "--store", server!.url, "--workers", "0"], logFile).done;
+  assert.equal(again.code, 0, again.out);
+  assert.match(again.out, /\(study retry\): 1 trial that failed in an earlier run will run again/);
+  assert.deepEqual(await store.counts(), { ok: 3 });
+  assert.equal(events(logFile).filter((e) => e.what === "end" && e.i === 1).length, 2, "trial 1 ran twice, the others once");
+  assert.equal(events(logFile).filter((e) => e.what === "end").length, 4);
+  // A row edited by hand into something no run writes is named, not trusted.
+  const pg = createRequire(import.meta.url)("pg") as typeof import("pg");
+  const client = new pg.Client({ connectionString: server!.url });
+  await client.connect();
+  await client.query("UPDATE tune_trials SET validation_accuracy = 1.5 WHERE study = 'retry' AND id = 2");
+  await client.end();
+  await assert.rejects(store.finished(), /\(study retry\): the row of trial 2 in tune_trials: validationAccuracy must be a number in 0\.\.1 or null, got 1\.5; fix or delete that row/);
+  await store.close();
 });

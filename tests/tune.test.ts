@@ -2,8 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -180,4 +180,99 @@ test("the network objective trains a 2-layer net per configuration: a good rate 
   assert.ok(good.validationAccuracy! > 0.8, `spiral validation accuracy ${good.validationAccuracy}`);
   assert.ok(tiny.validationAccuracy! < good.validationAccuracy! - 0.2);
   assert.equal(absurd.status, "diverged");
+  // The loop's reason is the trial's, and a study records and prints it.
+  assert.match(absurd.error!, /^Training stopped: the loss exploded from \S+ to \S+ at iteration \d+ .*learning rate 1\.00e\+9/);
+  assert.ok(absurd.lossCurve.length > 0);
+  const lines: string[] = [];
+  const study = await runStudy({ configs: [{ learningRate: 1e9, hidden: 50, batchSize: 40 }], objective, log: (l) => lines.push(l) });
+  assert.equal(study.trials[0]!.status, "diverged");
+  assert.match(study.trials[0]!.error!, /the loss exploded/);
+  assert.match(lines[0]!, /^trial 1\/1 learningRate=1000000000, hidden=50, batchSize=40: diverged: Training stopped: the loss exploded/);
+  assert.equal(study.best, undefined);
+});
+
+test("a failed trial keeps its reason, is not run again in the same run, and runs again the next time; a duplicate record is reported", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "classifiers-failed-"));
+  try {
+    const configs = [{ i: 0 }, { i: 1 }, { i: 2 }];
+    const calls: number[] = [];
+    const lines: string[] = [];
+    const first = await runStudy({
+      configs,
+      store: openJsonlStore(dir),
+      objective: async (c) => {
+        calls.push(c.i as number);
+        if (c.i === 1) throw new InvalidInputError("learningRate", "learningRate must be a positive number, got -0.1");
+        return ok(0.5);
+      },
+      log: (l) => lines.push(l),
+    });
+    assert.deepEqual(calls, [0, 1, 2], "the failed trial ran once");
+    assert.deepEqual(first.failed.map((t) => [t.id, t.error]), [[1, "learningRate must be a positive number, got -0.1"]]);
+    assert.ok(lines.some((l) => /^trial 2\/3 i=1: failed: learningRate must be a positive number, got -0\.1 \(/.test(l)), lines.join("\n"));
+    calls.length = 0;
+    const second = await runStudy({ configs, store: openJsonlStore(dir), objective: async (c) => (calls.push(c.i as number), ok(0.9)), log: () => {} });
+    assert.deepEqual(calls, [1], "only the failed trial runs again");
+    assert.equal(second.resumed, 2);
+    assert.deepEqual(second.failed, []);
+    assert.deepEqual(second.trials.map((t) => [t.id, t.status]), [[0, "ok"], [1, "ok"], [2, "ok"]]);
+    assert.equal(second.best?.id, 1);
+    // A finished trial recorded twice (as two writers used to do): the first record counts, and it is said.
+    appendFileSync(join(dir, "trials.jsonl"), readFileSync(join(dir, "trials.jsonl"), "utf8").split("\n")[0] + "\n");
+    const logged: string[] = [];
+    assert.equal(openJsonlStore(dir, (l) => logged.push(l)).finished().length, 3);
+    assert.match(logged.join("\n"), /trials\.jsonl line 5 records trial 0 again \(first at .*trials\.jsonl line 1\); the first record counts/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("one study run per folder: a second runner is refused while the first runs, the lock goes with it, a stale lock is taken over", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "classifiers-lock-"));
+  try {
+    const configs = [{ i: 0 }, { i: 1 }];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const store = openJsonlStore(dir);
+    const running = runStudy({ configs, store, objective: async () => (await gate, ok(0.5)), log: () => {} });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(existsSync(join(dir, "lock")), "the folder is locked while the study runs");
+    await assert.rejects(
+      runStudy({ configs, store: openJsonlStore(dir), objective: async () => ok(0.9), log: () => {} }),
+      (err: unknown) => err instanceof InvalidInputError && /is in use: another study run in this same process is running a study there\. Wait for it to finish, or share the study .* PostgreSQL/.test(err.message),
+    );
+    release();
+    assert.equal((await running).trials.length, 2);
+    assert.ok(!existsSync(join(dir, "lock")), "released when the study ends");
+    // The same store object runs again (a notebook cell run twice).
+    assert.equal((await runStudy({ configs, store, objective: async () => ok(0.5), log: () => {} })).resumed, 2);
+    // A lock left by a process that no longer runs (killed): taken over, and said.
+    const dead = spawn(process.execPath, ["-e", ""]);
+    await new Promise((r) => dead.once("exit", r));
+    writeFileSync(join(dir, "lock"), JSON.stringify({ pid: dead.pid, host: hostname(), since: "2026-01-01T00:00:00.000Z" }));
+    const lines: string[] = [];
+    const resumed = await runStudy({ configs: [...configs, { i: 2 }], store: openJsonlStore(dir, (l) => lines.push(l)), objective: async () => ok(0.7), log: () => {} });
+    assert.equal(resumed.ran, 1);
+    assert.match(lines.join("\n"), new RegExp(`taking over the lock of process ${dead.pid}, which no longer runs`));
+    assert.ok(!existsSync(join(dir, "lock")));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("store URLs are printed without secrets, in every form", async () => {
+  const { redactUrl } = await import("../lib/src/tune/index.js");
+  assert.equal(redactUrl("postgres://alice:s3cretPW@db.example:5432/studies"), "postgres://alice:***@db.example:5432/studies");
+  assert.equal(redactUrl("postgres://127.0.0.1:1/db?password=s3cretPW&user=alice"), "postgres://127.0.0.1:1/db?password=***&user=alice");
+  assert.equal(redactUrl("postgresql://h/db?sslmode=require&sslpassword=k3y&PASSWORD=x"), "postgresql://h/db?sslmode=require&sslpassword=***&PASSWORD=***");
+  assert.equal(redactUrl("postgres://[broken/db?password=s3cretPW"), "postgres://[broken/db?password=***");
+  assert.equal(redactUrl("postgres://h/db?user=alice"), "postgres://h/db?user=alice");
+});
+
+test("worker counts: never more than the cores or the trials, with the reason; 0 stays in this process", async () => {
+  const { planWorkers } = await import("../lib/src/tune/index.js");
+  assert.deepEqual(planWorkers(100, 4, 2), { workers: 2, note: "100 workers asked for, but this machine has 2 cores, and each worker runs one backend thread: starting 2" });
+  assert.deepEqual(planWorkers(8, 3, 16), { workers: 3, note: "8 workers asked for, but the study has only 3 trials: starting 3" });
+  assert.deepEqual(planWorkers(2, 4, 2), { workers: 2 });
+  assert.deepEqual(planWorkers(0, 4, 2), { workers: 0 });
 });

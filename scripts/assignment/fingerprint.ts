@@ -12,6 +12,8 @@ export function sha256(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+const declarationCache = new Map<string, string>();
+
 /** Names of the top-level declarations in a .d.ts that a statement declares. */
 function declaredNames(statement: ts.Statement): string[] {
   if (ts.isFunctionDeclaration(statement) || ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)
@@ -39,10 +41,17 @@ function identifiersIn(node: ts.Node, into: Set<string>): Set<string> {
  * (transitively), one normalised string per function; a missing function gives "(missing)".
  */
 export function functionSignatures(sourceText: string, fileName: string, functions: readonly string[]): Record<string, string> {
-  const emitted = ts.transpileDeclaration(sourceText, {
-    fileName,
-    compilerOptions: { removeComments: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext },
-  }).outputText;
+  // One declaration emit per file content (several exercises share a file).
+  const cacheKey = `${fileName}\0${sha256(sourceText)}`;
+  let emitted = declarationCache.get(cacheKey);
+  if (emitted === undefined) {
+    emitted = ts.transpileDeclaration(sourceText, {
+      fileName,
+      compilerOptions: { removeComments: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext },
+    }).outputText;
+    if (declarationCache.size > 256) declarationCache.clear();
+    declarationCache.set(cacheKey, emitted);
+  }
   const file = ts.createSourceFile(`${fileName}.d.ts`, emitted, ts.ScriptTarget.ES2022, true);
   const printer = ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind.LineFeed });
   const byName = new Map<string, ts.Statement[]>();

@@ -7,12 +7,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findNotebookRegions, findRegions, hasMarkers, type Region } from "./regions.js";
 
-/** Tests that grade an exercise: a test file and a pattern its test names must match. */
-export interface ExerciseTests {
-  file: string;
-  /** A regular expression for `node --test-name-pattern`, e.g. "^relu-forward: ". */
-  pattern: string;
-}
+/**
+ * How an exercise is graded:
+ *   "cases"    (default) by the cases in assignment/tests/ and assignment/hidden/ that name it;
+ *   "notebook" by the values its notebook test cell reports through `check(...)`, the notebook run
+ *              headless in the sandbox (the test cell's hidden part is stripped from the release);
+ *   "manual"   by hand (written answers): the gradebook carries the student's cells.
+ */
+export type Grading = "cases" | "notebook" | "manual";
 
 export interface Exercise {
   name: string;
@@ -22,18 +24,23 @@ export interface Exercise {
   /** Exported functions whose declarations (as in the .d.ts) students must not change. */
   functions: string[];
   summary?: string;
-  /** "tests" (default): graded by `tests`. "manual": graded by hand (notebook cells); the gradebook carries the student's cells. */
-  grading?: "tests" | "manual";
-  tests: ExerciseTests[];
-  /** Overrides the manifest's `timeLimitSeconds` for this exercise. */
+  grading?: Grading;
+  /**
+   * "notebook" grading: ids of the cells to run before the exercise's own cells (the imports, say);
+   * default every cell above the exercise.
+   */
+  setupCells?: string[];
+  /** Overrides the manifest's `timeLimitSeconds` for each case (or the notebook) of this exercise. */
   timeLimitSeconds?: number;
 }
 
 export interface Manifest {
   /** Folders (project-relative) whose .ts files and notebooks may hold regions; others are copied as they are. */
   regionFolders: string[];
-  /** Default time limit per exercise, seconds. */
+  /** Time limit of one case, seconds. */
   timeLimitSeconds: number;
+  /** Time limit of one notebook run (setup, exercise and test cells), seconds. */
+  notebookTimeLimitSeconds?: number;
   exercises: Exercise[];
 }
 
@@ -46,11 +53,10 @@ export function loadManifest(root: string): Manifest {
     if (seen.has(e.name)) throw new Error(`${MANIFEST_PATH}: exercise "${e.name}" is listed twice`);
     seen.add(e.name);
     if (!(e.points > 0)) throw new Error(`${MANIFEST_PATH}: exercise "${e.name}" needs positive points`);
-    if (e.grading === "manual") {
-      if (!e.file.endsWith(".ipynb")) throw new Error(`${MANIFEST_PATH}: exercise "${e.name}" is graded by hand, which only notebook cells are`);
-    } else if (e.tests.length === 0) {
-      throw new Error(`${MANIFEST_PATH}: exercise "${e.name}" has no tests (or mark it "grading": "manual")`);
-    }
+    const grading = e.grading ?? "cases";
+    if (!["cases", "notebook", "manual"].includes(grading)) throw new Error(`${MANIFEST_PATH}: exercise "${e.name}": "grading" is "cases", "notebook" or "manual", got ${JSON.stringify(e.grading)}`);
+    if (grading !== "cases" && !e.file.endsWith(".ipynb")) throw new Error(`${MANIFEST_PATH}: exercise "${e.name}" is graded as "${grading}", which only notebook cells are`);
+    if (grading === "cases" && !e.file.endsWith(".ts")) throw new Error(`${MANIFEST_PATH}: exercise "${e.name}" is in ${e.file}: notebook exercises are graded as "notebook" or "manual"`);
     if (!inRegionFolders(manifest, e.file)) throw new Error(`${MANIFEST_PATH}: exercise "${e.name}" is in ${e.file}, outside regionFolders (${manifest.regionFolders.join(", ")})`);
   }
   return manifest;

@@ -38,10 +38,50 @@ const END = /^\s*\/\/\s*END SOLUTION\s*$/;
 /** Any comment line mentioning a marker, to catch misspelt ones. */
 const ANY_MARKER = /^\s*\/\/.*\b(BEGIN|END) SOLUTION\b/m;
 
-/** Cheap test before parsing: does this text contain a marker at all? */
+/** Cheap test before parsing: does this text contain a marker at all (solution regions, hidden tests)? */
 export function hasMarkers(text: string): boolean {
   // (plain text search: in a notebook's JSON the marker lines are inside quoted strings)
-  return /\b(BEGIN|END) SOLUTION\b/.test(text);
+  return /\b(BEGIN|END) (SOLUTION|HIDDEN TESTS)\b/.test(text);
+}
+
+const BEGIN_HIDDEN = /^\s*\/\/\s*BEGIN HIDDEN TESTS\s*$/;
+const END_HIDDEN = /^\s*\/\/\s*END HIDDEN TESTS\s*$/;
+const ANY_HIDDEN = /\b(BEGIN|END) HIDDEN TESTS\b/;
+
+/**
+ * A notebook test cell without its hidden blocks (what the release keeps): the lines from
+ * `// BEGIN HIDDEN TESTS` to `// END HIDDEN TESTS` become one comment saying hidden tests exist.
+ */
+export function stripHiddenTests(source: string, where: string): string {
+  const out: string[] = [];
+  let hidden = false;
+  let opened = 0;
+  source.split("\n").forEach((line, i) => {
+    if (BEGIN_HIDDEN.test(line)) {
+      if (hidden) throw new RegionError(where, i, "BEGIN HIDDEN TESTS inside a hidden block");
+      hidden = true;
+      opened = i;
+      out.push(line.replace(/BEGIN HIDDEN TESTS.*/, "(hidden tests run when the assignment is graded)"));
+      return;
+    }
+    if (END_HIDDEN.test(line)) {
+      if (!hidden) throw new RegionError(where, i, "END HIDDEN TESTS without a BEGIN HIDDEN TESTS");
+      hidden = false;
+      return;
+    }
+    if (ANY_HIDDEN.test(line)) throw new RegionError(where, i, `malformed hidden-tests marker "${line.trim()}"`);
+    if (!hidden) out.push(line);
+  });
+  if (hidden) throw new RegionError(where, opened, "this BEGIN HIDDEN TESTS block is not closed");
+  return out.join("\n");
+}
+
+const TESTS = /^\s*\/\/\s*TESTS\s+([a-z0-9]+(?:-[a-z0-9]+)*)\s*$/;
+
+/** The exercise a notebook test cell tests (its first line is "// TESTS <exercise>"), else undefined. */
+export function testCellExercise(source: string): string | undefined {
+  const first = source.split("\n").find((l) => l.trim() !== "");
+  return first === undefined ? undefined : TESTS.exec(first)?.[1];
 }
 
 /** The regions of a text, in order; throws a `RegionError` naming the line for malformed markers. */
@@ -116,19 +156,30 @@ export function findNotebookRegions(json: string, where: string): Region[] {
   return notebook.cells.flatMap((cell, i) => (cell.cell_type === "code" ? findRegions(cellText(cell.source), `${where} cell ${i + 1}`) : []));
 }
 
+/** Whether any code cell of a notebook still has hidden tests. */
+export function hasHiddenTests(json: string): boolean {
+  const notebook = JSON.parse(json) as NotebookJson;
+  return notebook.cells.some((cell) => cell.cell_type === "code" && ANY_HIDDEN.test(cellText(cell.source)));
+}
+
 /**
- * The notebook with every region stubbed, serialised the way Jupyter writes notebooks (one-space
- * indent, trailing newline), so a notebook without regions would come out byte-identical.
+ * The notebook with every region stubbed and every test cell's hidden blocks stripped, serialised
+ * the way Jupyter writes notebooks (one-space indent, trailing newline), so a notebook without
+ * either would come out byte-identical.
  */
 export function stubNotebook(json: string, where: string): { text: string; regions: Region[] } {
   const notebook = JSON.parse(json) as NotebookJson;
   const regions: Region[] = [];
+  let changed = false;
   notebook.cells.forEach((cell, i) => {
     if (cell.cell_type !== "code") return;
-    const stubbed = stubText(cellText(cell.source), `${where} cell ${i + 1}`);
-    if (stubbed.regions.length === 0) return;
+    const source = cellText(cell.source);
+    const stubbed = stubText(source, `${where} cell ${i + 1}`);
+    const stripped = ANY_HIDDEN.test(stubbed.text) ? stripHiddenTests(stubbed.text, `${where} cell ${i + 1}`) : stubbed.text;
+    if (stripped === source) return;
     regions.push(...stubbed.regions);
-    cell.source = cellSource(stubbed.text);
+    cell.source = cellSource(stripped);
+    changed = true;
   });
-  return { text: regions.length === 0 ? json : `${JSON.stringify(notebook, null, 1)}\n`, regions };
+  return { text: changed ? `${JSON.stringify(notebook, null, 1)}\n` : json, regions };
 }

@@ -1,7 +1,9 @@
 /**
  * Ready-made objectives: train a model for one configuration and measure it on the validation
- * set. A diverging run is a "diverged" trial, not an error that stops the study.
+ * set. A diverging run is a "diverged" trial with the loop's reason, not an error that stops the
+ * study; any other error (a bad setting, memory) propagates and the study records a "failed" trial.
  */
+import { checkKnownOptions } from "../core/checks.js";
 import type { Examples } from "../core/types.js";
 import { createLinearClassifier } from "../linear/linear.js";
 import { createNetwork } from "../nn/index.js";
@@ -9,7 +11,7 @@ import { optimizerByName, type OptimizerName } from "../optim/optimizers.js";
 import { cosineSchedule } from "../optim/schedules.js";
 import type { LinearLossKind } from "../losses/losses.js";
 import { l2Regularizer } from "../losses/regularizers.js";
-import { TrainingDivergedError } from "../training/options.js";
+import type { TrainHistory } from "../training/options.js";
 import type { Config } from "./space.js";
 import type { Objective, TrialOutcome } from "./study.js";
 
@@ -36,6 +38,7 @@ const num = (config: Config, name: string, fallback?: number): number => {
  * optionally `loss`, `epochs`, `batchSize`.
  */
 export function linearObjective(options: LinearObjectiveOptions): Objective {
+  checkKnownOptions(options, ["train", "validation", "numClasses", "loss", "epochs", "batchSize", "seed"], "linearObjective");
   return async (config): Promise<TrialOutcome> => {
     const loss = (config.loss as LinearLossKind | undefined) ?? options.loss ?? "svm";
     const model = createLinearClassifier({
@@ -45,27 +48,36 @@ export function linearObjective(options: LinearObjectiveOptions): Objective {
       reg: l2Regularizer(num(config, "reg", 0)),
       seed: options.seed ?? 1,
     });
-    try {
-      const history = await model.fit(options.train, {
+    return measureTrial(model, () =>
+      model.fit(options.train, {
         learningRate: num(config, "learningRate"),
         epochs: num(config, "epochs", options.epochs ?? 5),
         batchSize: num(config, "batchSize", options.batchSize ?? 200),
         validation: options.validation,
         seed: options.seed ?? 1,
-        printEvery: 0,
-        trainAccuracySample: 0,
-        onDiverge: "stop",
-      });
-      const last = history.epochs.at(-1);
-      if (history.diverged) return { status: "diverged", validationAccuracy: null, finalLoss: null, lossCurve: history.loss, error: history.diverged.message };
-      return { status: "ok", validationAccuracy: last?.validationAccuracy ?? null, finalLoss: last?.meanLoss ?? null, lossCurve: history.loss };
-    } catch (err) {
-      if (err instanceof TrainingDivergedError) return { status: "diverged", validationAccuracy: null, finalLoss: null, lossCurve: err.history.loss, error: err.message };
-      throw err;
-    } finally {
-      model.dispose();
-    }
+        ...TRIAL_FIT_OPTIONS,
+      }),
+    );
   };
+}
+
+/** Fit options every trial shares: quiet, no training-accuracy sample, and a diverging loss stops the run (`history.diverged`) instead of throwing. */
+const TRIAL_FIT_OPTIONS = { printEvery: 0, trainAccuracySample: 0, onDiverge: "stop" } as const;
+
+/**
+ * Trains (`fit`), then reports the trial: "diverged" with the loop's reason when the loss became
+ * NaN or exploded, else "ok" with the last epoch's validation accuracy and mean loss. The model is
+ * disposed either way; any other error propagates (the study records a failed trial).
+ */
+async function measureTrial(model: { dispose(): void }, fit: () => Promise<TrainHistory>): Promise<TrialOutcome> {
+  try {
+    const history = await fit();
+    if (history.diverged) return { status: "diverged", validationAccuracy: null, finalLoss: null, lossCurve: history.loss, error: history.diverged.message };
+    const last = history.epochs.at(-1);
+    return { status: "ok", validationAccuracy: last?.validationAccuracy ?? null, finalLoss: last?.meanLoss ?? null, lossCurve: history.loss };
+  } finally {
+    model.dispose();
+  }
 }
 
 export interface NetworkObjectiveOptions {
@@ -84,6 +96,7 @@ export interface NetworkObjectiveOptions {
  * "rmsprop", "adam") and `schedule` ("constant" or "cosine"), all optional but the rate.
  */
 export function networkObjective(options: NetworkObjectiveOptions): Objective {
+  checkKnownOptions(options, ["train", "validation", "numClasses", "epochs", "batchSize", "seed"], "networkObjective");
   return async (config): Promise<TrialOutcome> => {
     const hidden = num(config, "hidden", 100);
     const batchSize = num(config, "batchSize", options.batchSize ?? 64);
@@ -97,26 +110,16 @@ export function networkObjective(options: NetworkObjectiveOptions): Objective {
       reg: num(config, "reg", 0),
       seed: options.seed ?? 1,
     });
-    try {
-      const history = await net.fit(options.train, {
+    return measureTrial(net, () =>
+      net.fit(options.train, {
         learningRate: config.schedule === "cosine" ? cosineSchedule(rate, iterations) : rate,
         optimizer: optimizerByName((config.optimizer as OptimizerName | undefined) ?? "sgd"),
         iterations,
         batchSize,
         validation: options.validation,
         seed: options.seed ?? 1,
-        printEvery: 0,
-        trainAccuracySample: 0,
-        onDiverge: "stop",
-      });
-      const last = history.epochs.at(-1);
-      if (history.diverged) return { status: "diverged", validationAccuracy: null, finalLoss: null, lossCurve: history.loss, error: history.diverged.message };
-      return { status: "ok", validationAccuracy: last?.validationAccuracy ?? null, finalLoss: last?.meanLoss ?? null, lossCurve: history.loss };
-    } catch (err) {
-      if (err instanceof TrainingDivergedError) return { status: "diverged", validationAccuracy: null, finalLoss: null, lossCurve: err.history.loss, error: err.message };
-      throw err;
-    } finally {
-      net.dispose();
-    }
+        ...TRIAL_FIT_OPTIONS,
+      }),
+    );
   };
 }

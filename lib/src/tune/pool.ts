@@ -9,7 +9,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { describeValue, InvalidInputError } from "../core/checks.js";
+import { checkKnownOptions, describeValue, InvalidInputError } from "../core/checks.js";
 import type { Config } from "./space.js";
 import type { StudySpec } from "./spec.js";
 import type { TrialExecutor, TrialOutcome } from "./study.js";
@@ -50,6 +50,19 @@ export function defaultWorkerCount(): number {
   return Math.max(1, availableParallelism());
 }
 
+/**
+ * How many worker processes to start for a study of `trials` trials when `requested` are asked
+ * for: at most one per core (each runs one backend thread and holds its own copy of the data, so
+ * more only compete for the cores and memory) and one per trial. `note` says why fewer start.
+ */
+export function planWorkers(requested: number, trials: number, cores = defaultWorkerCount()): { workers: number; note?: string } {
+  if (!Number.isInteger(requested) || requested < 0) throw new InvalidInputError("workers", `workers must be a whole number of processes (0 = in this process), got ${describeValue(requested)}`);
+  if (requested <= Math.min(cores, trials) || requested === 0) return { workers: requested };
+  const workers = Math.max(1, Math.min(cores, trials));
+  const why = cores <= trials ? `this machine has ${cores} core${cores === 1 ? "" : "s"}, and each worker runs one backend thread` : `the study has only ${trials} trial${trials === 1 ? "" : "s"}`;
+  return { workers, note: `${requested} workers asked for, but ${why}: starting ${workers}` };
+}
+
 interface Slot {
   child: ChildProcess;
   busy: boolean;
@@ -70,6 +83,7 @@ function workerScript(): { path: string; execArgv: string[] } {
  * backend. A worker that cannot build the objective fails this call with its message.
  */
 export async function startTrialWorkers(spec: StudySpec, options: TrialWorkersOptions = {}): Promise<TrialWorkers> {
+  checkKnownOptions(options, ["workers", "modules", "env"], "startTrialWorkers");
   const count = options.workers ?? defaultWorkerCount();
   if (!Number.isInteger(count) || count < 1) throw new InvalidInputError("workers", `workers must be a positive integer, got ${describeValue(count)}`);
   const script = workerScript();

@@ -10,9 +10,9 @@
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import type { Pool, PoolClient } from "pg";
-import { InvalidInputError } from "../core/checks.js";
+import { checkKnownOptions, InvalidInputError } from "../core/checks.js";
 import type { Config } from "./space.js";
-import type { StudyStore, TrialClaim, TrialRecord } from "./store.js";
+import { trialRecordProblem, type StudyStore, type TrialClaim, type TrialRecord } from "./store.js";
 
 export interface PostgresStoreOptions {
   /** The study's name (rows of other studies in the same database are never touched). */
@@ -44,14 +44,21 @@ export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//i.test(target);
 }
 
-/** The URL without its password, for messages. */
+/** Query parameters that hold secrets (libpq's `password`, `sslpassword`, and anything named like one). */
+const SECRET_PARAMETER = /pass|pwd|secret|token/i;
+
+/**
+ * The URL without its secrets, for messages: the password of `user:password@` and of query
+ * parameters such as `?password=…` or `sslpassword=…` become `***`.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = "***";
+    for (const name of [...new Set(u.searchParams.keys())]) if (SECRET_PARAMETER.test(name)) u.searchParams.set(name, "***");
     return u.toString();
   } catch {
-    return url.replace(/:[^:@/]*@/, ":***@");
+    return url.replace(/:[^:@/]*@/, ":***@").replace(/([?&][^=&#]*(?:pass|pwd|secret|token)[^=&#]*=)[^&#]*/gi, "$1***");
   }
 }
 
@@ -104,6 +111,8 @@ interface TrialRow {
  * creates the two tables if needed, and returns the study's store.
  */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions): Promise<PostgresStudyStore> {
+  checkKnownOptions(options, ["study", "leaseSeconds", "worker", "connectTimeoutMs", "spec", "log"], "openPostgresStore");
+  if (typeof url !== "string" || !isPostgresUrl(url)) throw new InvalidInputError("url", `openPostgresStore needs a postgres:// URL, got ${typeof url === "string" ? JSON.stringify(redactUrl(url)) : typeof url}`);
   const { study } = options;
   const leaseSeconds = options.leaseSeconds ?? 60;
   if (!(leaseSeconds > 0) || !Number.isFinite(leaseSeconds)) throw new InvalidInputError("leaseSeconds", `a lease must be a positive number of seconds, got ${leaseSeconds}`);
@@ -158,6 +167,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
               `${location} already holds a study of this name with other configurations (${rows[0].configs.length} stored, ${configs.length} given, first difference at trial ${rows[0].configs.findIndex((x, i) => JSON.stringify(x) !== JSON.stringify(configs[i]))}): rename the study or use another database`,
             );
           }
+          // Trials that failed in an earlier run (an error, not a divergence) run again.
+          const retried = await c.query("UPDATE tune_trials SET status = 'pending', worker = NULL, lease_until = NULL WHERE study = $1 AND status = 'failed'", [study]);
+          if (retried.rowCount) log(`${location}: ${retried.rowCount} trial${retried.rowCount === 1 ? "" : "s"} that failed in an earlier run will run again`);
         } else {
           await c.query("INSERT INTO tune_studies (name, spec, configs) VALUES ($1, $2::json, $3::json)", [study, JSON.stringify(options.spec ?? null), JSON.stringify(configs)]);
           await c.query(
@@ -224,17 +236,23 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
            FROM tune_trials WHERE study = $1 AND status IN ('ok', 'diverged', 'failed') ORDER BY id`,
         [study],
       );
-      return rows.map((r) => ({
-        id: r.id,
-        config: r.config,
-        status: r.status,
-        validationAccuracy: r.validation_accuracy,
-        finalLoss: r.final_loss,
-        seconds: r.seconds ?? 0,
-        lossCurve: r.loss_curve ?? [],
-        ...(r.error !== null ? { error: r.error } : {}),
-        ...(r.worker !== null ? { worker: r.worker } : {}),
-      }));
+      return rows.map((r) => {
+        const record: TrialRecord = {
+          id: r.id,
+          config: r.config,
+          status: r.status,
+          validationAccuracy: r.validation_accuracy,
+          finalLoss: r.final_loss,
+          seconds: r.seconds ?? 0,
+          lossCurve: r.loss_curve ?? [],
+          ...(r.error !== null ? { error: r.error } : {}),
+          ...(r.worker !== null ? { worker: r.worker } : {}),
+        };
+        // The table is edited by people too: a row no run could have written is named, not trusted.
+        const problem = trialRecordProblem(record);
+        if (problem) throw new InvalidInputError("store", `${location}: the row of trial ${r.id} in tune_trials: ${problem}; fix or delete that row`);
+        return record;
+      });
     },
     async counts() {
       const { rows } = await pool.query<{ status: string; n: number }>("SELECT status, count(*)::int AS n FROM tune_trials WHERE study = $1 GROUP BY status", [study]);

@@ -4,7 +4,7 @@
  * scale (`logUniform`): 1e-4 and 1e-3 are as different as 1e-2 and 1e-1.
  */
 import { createRng } from "../core/random.js";
-import { describeValue, InvalidInputError } from "../core/checks.js";
+import { checkKnownOptions, describeValue, InvalidInputError } from "../core/checks.js";
 
 export type ParamValue = number | string | boolean;
 
@@ -29,21 +29,50 @@ export const logUniform = (low: number, high: number): ParamSpace => ({ kind: "l
 /** Integers low..high, both included. */
 export const intRange = (low: number, high: number): ParamSpace => ({ kind: "int", low, high });
 
+/**
+ * The most configurations a study may have. Each is kept in memory (and in the store) before the
+ * first trial runs, and at seconds per trial 100,000 is already weeks of work; more is a mistake
+ * (a typo in `trials`, too many grid points), caught before memory runs out.
+ */
+export const MAX_CONFIGS = 100_000;
+
+/** The fields each kind of range takes. */
+const RANGE_FIELDS: Readonly<Record<ParamSpace["kind"], readonly string[]>> = {
+  fixed: ["kind", "value"],
+  choice: ["kind", "values"],
+  uniform: ["kind", "low", "high"],
+  logUniform: ["kind", "low", "high"],
+  int: ["kind", "low", "high"],
+};
+
+const isParamValue = (v: unknown): v is ParamValue => (typeof v === "number" && Number.isFinite(v)) || typeof v === "string" || typeof v === "boolean";
+
 /** Throws, naming the hyperparameter, unless every range is usable. */
 export function checkSpace(space: SearchSpace): void {
-  if (typeof space !== "object" || space === null || Object.keys(space).length === 0) {
+  if (typeof space !== "object" || space === null || Array.isArray(space) || Object.keys(space).length === 0) {
     throw new InvalidInputError("space", `a search space needs at least one hyperparameter, got ${describeValue(space)}`);
   }
   for (const [name, p] of Object.entries(space)) {
     const fail = (why: string): never => {
       throw new InvalidInputError(name, `hyperparameter ${name}: ${why}`);
     };
+    if (p && Object.prototype.hasOwnProperty.call(RANGE_FIELDS, p.kind)) {
+      try {
+        checkKnownOptions(p, RANGE_FIELDS[p.kind], `a ${p.kind} range`);
+      } catch (err) {
+        fail((err as Error).message);
+      }
+    }
     switch (p?.kind) {
       case "fixed":
+        if (!isParamValue(p.value)) fail(`a fixed range needs a "value" (a finite number, a string or true/false), got ${describeValue(p.value)}`);
         break;
-      case "choice":
+      case "choice": {
         if (!Array.isArray(p.values) || p.values.length === 0) fail("choice needs at least one value");
+        const bad = p.values.findIndex((v) => !isParamValue(v));
+        if (bad >= 0) fail(`choice value ${bad} must be a finite number, a string or true/false, got ${describeValue(p.values[bad])}`);
         break;
+      }
       case "uniform":
       case "logUniform":
       case "int":
@@ -79,12 +108,24 @@ function axisValues(p: ParamSpace, points: number): ParamValue[] {
   }
 }
 
+/** How many configurations `gridConfigs(space, pointsPerAxis)` gives; throws above MAX_CONFIGS, before any is made. */
+export function gridSize(space: SearchSpace, pointsPerAxis = 3): number {
+  checkSpace(space);
+  if (!Number.isInteger(pointsPerAxis) || pointsPerAxis < 1) throw new InvalidInputError("pointsPerAxis", `pointsPerAxis must be a positive integer, got ${describeValue(pointsPerAxis)}`);
+  const sizes = Object.values(space).map((p) => (p.kind === "int" ? Math.min(pointsPerAxis, p.high - p.low + 1) : p.kind === "fixed" ? 1 : p.kind === "choice" ? p.values.length : pointsPerAxis));
+  const size = sizes.reduce((a, b) => a * b, 1);
+  if (size > MAX_CONFIGS) {
+    throw new InvalidInputError("pointsPerAxis", `a grid of ${sizes.join(" × ")} = ${size.toLocaleString("en-US")} configurations is more than a study can hold (at most ${MAX_CONFIGS.toLocaleString("en-US")}); use fewer points per axis or random search`);
+  }
+  return size;
+}
+
 /**
  * Every combination of the axes' values (the last hyperparameter varies fastest). Continuous
  * ranges contribute `pointsPerAxis` values each (default 3).
  */
 export function gridConfigs(space: SearchSpace, pointsPerAxis = 3): Config[] {
-  checkSpace(space);
+  gridSize(space, pointsPerAxis);
   let configs: Config[] = [{}];
   for (const [name, p] of Object.entries(space)) {
     const values = axisValues(p, pointsPerAxis);
@@ -97,6 +138,7 @@ export function gridConfigs(space: SearchSpace, pointsPerAxis = 3): Config[] {
 export function randomConfigs(space: SearchSpace, count: number, seed = 0): Config[] {
   checkSpace(space);
   if (!Number.isInteger(count) || count < 0) throw new InvalidInputError("count", `count must be a non-negative integer, got ${describeValue(count)}`);
+  if (count > MAX_CONFIGS) throw new InvalidInputError("count", `${count.toLocaleString("en-US")} configurations are more than a study can hold (at most ${MAX_CONFIGS.toLocaleString("en-US")})`);
   // BEGIN SOLUTION random-search (2 pts)
   const rng = createRng(seed);
   return Array.from({ length: count }, () => {

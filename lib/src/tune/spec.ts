@@ -4,12 +4,12 @@
  * machine rebuilds exactly the same study from it (`objectiveFromSpec`, `studyConfigs`). Every
  * mistake in a spec is found by `parseStudySpec` before any trial runs, and the message names it.
  */
-import { describeValue, InvalidInputError } from "../core/checks.js";
+import { checkKnownOptions, closestName, describeValue, InvalidInputError } from "../core/checks.js";
 import type { Examples } from "../core/types.js";
 import { DATASET_NAMES, loadDataset, subtractTrainMean, type DatasetName } from "../data/index.js";
 import { OPTIMIZER_NAMES } from "../optim/optimizers.js";
 import { linearObjective, networkObjective } from "./objectives.js";
-import { checkSpace, gridConfigs, randomConfigs, type Config, type ParamSpace, type ParamValue, type SearchSpace } from "./space.js";
+import { checkSpace, gridConfigs, gridSize, MAX_CONFIGS, randomConfigs, type Config, type ParamSpace, type ParamValue, type SearchSpace } from "./space.js";
 import type { Objective } from "./study.js";
 
 /** Which data a study trains and validates on; the validation rows are carved out of the training split. */
@@ -54,9 +54,27 @@ export interface ObjectiveFactory {
   required?: readonly string[];
   /** Allowed values of categorical hyperparameters. */
   values?: Readonly<Record<string, readonly ParamValue[]>>;
+  /** Limits of numeric hyperparameters, checked against every value a range can give. */
+  bounds?: Readonly<Record<string, ParamBounds>>;
   /** Loads what it needs (data) and returns the objective. Runs once per process. */
   create(spec: StudySpec): Promise<Objective>;
 }
+
+/** The values a numeric hyperparameter may take: above `min` (or at it, unless `exclusive`), whole numbers if `integer`. */
+export interface ParamBounds {
+  min: number;
+  exclusive?: boolean;
+  integer?: boolean;
+}
+
+/** The limits the built-in objectives share: positive rates, non-negative strengths, whole counts. */
+const COMMON_BOUNDS: Readonly<Record<string, ParamBounds>> = {
+  learningRate: { min: 0, exclusive: true },
+  reg: { min: 0 },
+  epochs: { min: 1, integer: true },
+  batchSize: { min: 1, integer: true },
+  hidden: { min: 1, integer: true },
+};
 
 /** The validation and training data of a spec, loaded and preprocessed deterministically. */
 export async function loadStudyData(spec: StudySpec): Promise<{ train: Examples; validation: Examples; numClasses: number }> {
@@ -73,6 +91,7 @@ const registry = new Map<string, ObjectiveFactory>([
       hyperparameters: ["learningRate", "reg", "loss", "epochs", "batchSize"],
       required: ["learningRate"],
       values: { loss: ["svm", "softmax"] },
+      bounds: COMMON_BOUNDS,
       async create(spec) {
         const data = await loadStudyData(spec);
         return linearObjective({ ...data, epochs: spec.budget?.epochs, batchSize: spec.budget?.batchSize, seed: spec.seed ?? 1 });
@@ -85,6 +104,7 @@ const registry = new Map<string, ObjectiveFactory>([
       hyperparameters: ["learningRate", "reg", "hidden", "batchSize", "optimizer", "schedule", "epochs"],
       required: ["learningRate"],
       values: { optimizer: OPTIMIZER_NAMES, schedule: ["constant", "cosine"] },
+      bounds: COMMON_BOUNDS,
       async create(spec) {
         const data = await loadStudyData(spec);
         return networkObjective({ ...data, epochs: spec.budget?.epochs, batchSize: spec.budget?.batchSize, seed: spec.seed ?? 1 });
@@ -126,8 +146,10 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 
 /**
  * Checks a study spec (e.g. parsed from study.json) completely and returns it typed. Unknown
- * fields, unknown hyperparameters, empty ranges, log scales reaching zero, negative budgets and
- * unknown objectives or datasets each fail with an InvalidInputError naming the field.
+ * fields (with the nearest known name), unknown hyperparameters, empty ranges, log scales reaching
+ * zero, values outside a hyperparameter's limits (a negative rate), negative budgets, more trials
+ * than a study can hold, and unknown objectives or datasets each fail with an InvalidInputError
+ * naming the field.
  */
 export function parseStudySpec(value: unknown, source = "study config"): StudySpec {
   const fail = (field: string, why: string): never => {
@@ -137,15 +159,23 @@ export function parseStudySpec(value: unknown, source = "study config"): StudySp
     if (typeof v !== "number" || !Number.isInteger(v) || v < (allowZero ? 0 : 1)) fail(field, `must be a ${allowZero ? "non-negative" : "positive"} integer, got ${describeValue(v)}`);
     return v as number;
   };
-  const onlyKeys = (v: Record<string, unknown>, field: string, keys: string[]): void => {
-    for (const k of Object.keys(v)) if (!keys.includes(k)) fail(field ? `${field}.${k}` : k, `unknown field; expected ${keys.join(", ")}`);
+  // "study.json: search: unknown option 'trails'; did you mean 'trials'?"
+  const onlyKeys = (v: Record<string, unknown>, field: string, keys: readonly string[]): void => {
+    try {
+      checkKnownOptions(v, keys, field ? `${source}: ${field}` : source);
+    } catch (err) {
+      throw new InvalidInputError(field || "(top level)", (err as Error).message);
+    }
   };
   if (!isRecord(value)) return fail("(top level)", `expected a JSON object, got ${describeValue(value)}`);
   onlyKeys(value, "", ["name", "objective", "data", "budget", "space", "search", "seed"]);
   const { name, objective, data, budget, space, search, seed } = value;
   if (typeof name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) fail("name", `must be a name of letters, digits, ".", "_" or "-", got ${describeValue(name)}`);
   if (typeof objective !== "string") fail("objective", `must name an objective (${objectiveNames().join(", ")}), got ${describeValue(objective)}`);
-  if (!registry.has(objective as string)) fail("objective", `unknown objective ${describeValue(objective)}; use one of ${objectiveNames().join(", ")}`);
+  if (!registry.has(objective as string)) {
+    const suggestion = closestName(objective as string, objectiveNames());
+    fail("objective", `unknown objective ${describeValue(objective)}; ${suggestion ? `did you mean '${suggestion}'? ` : ""}use one of ${objectiveNames().join(", ")}`);
+  }
   const factory = factoryOf(objective as string);
 
   if (!isRecord(data)) return fail("data", `expected {"name", "train", "validation"}, got ${describeValue(data)}`);
@@ -166,7 +196,8 @@ export function parseStudySpec(value: unknown, source = "study config"): StudySp
   if (!isRecord(space) || Object.keys(space).length === 0) return fail("space", `needs at least one hyperparameter, got ${describeValue(space)}`);
   for (const [param, range] of Object.entries(space)) {
     if (!factory.hyperparameters.includes(param)) {
-      fail(`space.${param}`, `unknown hyperparameter "${param}" for the ${objective} objective; it knows ${factory.hyperparameters.join(", ")}`);
+      const suggestion = closestName(param, factory.hyperparameters);
+      fail(`space.${param}`, `unknown hyperparameter '${param}' for the ${objective} objective; ${suggestion ? `did you mean '${suggestion}'?` : `it knows ${factory.hyperparameters.join(", ")}`}`);
     }
     if (!isRecord(range)) fail(`space.${param}`, `expected a range like {"kind": "logUniform", "low": 1e-4, "high": 1e-1}, got ${describeValue(range)}`);
     const allowed = factory.values?.[param];
@@ -185,22 +216,51 @@ export function parseStudySpec(value: unknown, source = "study config"): StudySp
     throw err;
   }
   for (const [param, range] of Object.entries(space as SearchSpace)) {
-    if (["epochs", "batchSize", "hidden"].includes(param)) {
-      const values = range.kind === "fixed" ? [range.value] : range.kind === "choice" ? range.values : [range.low];
-      for (const v of values) positiveInt(v, `space.${param}`);
-    }
+    const bounds = factory.bounds?.[param];
+    if (bounds) checkBounds(range, bounds, (why) => fail(`space.${param}`, why));
   }
 
   if (!isRecord(search)) return fail("search", `expected {"kind": "grid"} or {"kind": "random", "trials": N}, got ${describeValue(search)}`);
   if (search.kind === "grid") {
     onlyKeys(search, "search", ["kind", "pointsPerAxis"]);
     if (search.pointsPerAxis !== undefined) positiveInt(search.pointsPerAxis, "search.pointsPerAxis");
+    try {
+      gridSize(space as SearchSpace, (search.pointsPerAxis as number | undefined) ?? 3);
+    } catch (err) {
+      if (err instanceof InvalidInputError) fail("search.pointsPerAxis", err.message);
+      throw err;
+    }
   } else if (search.kind === "random") {
     onlyKeys(search, "search", ["kind", "trials", "seed"]);
     positiveInt(search.trials, "search.trials");
+    if ((search.trials as number) > MAX_CONFIGS) fail("search.trials", `${(search.trials as number).toLocaleString("en-US")} trials are more than a study can hold (at most ${MAX_CONFIGS.toLocaleString("en-US")})`);
     if (search.seed !== undefined) positiveInt(search.seed, "search.seed", true);
   } else {
     fail("search.kind", `must be "grid" or "random", got ${describeValue(search.kind)}`);
   }
   return value as unknown as StudySpec;
+}
+
+/** Fails unless every value the range can give is within the bounds (an integer hyperparameter needs an integer range). */
+function checkBounds(range: ParamSpace, bounds: ParamBounds, fail: (why: string) => never): void {
+  const limit = `${bounds.integer ? "a whole number " : "a number "}${bounds.exclusive ? "above" : "at least"} ${bounds.min}`;
+  const check = (v: ParamValue, what: string): void => {
+    if (typeof v !== "number" || v < bounds.min || (bounds.exclusive && v === bounds.min) || (bounds.integer && !Number.isInteger(v))) {
+      fail(`${what} ${describeValue(v)} is out of range: it must be ${limit}`);
+    }
+  };
+  switch (range.kind) {
+    case "fixed":
+      return check(range.value, "value");
+    case "choice":
+      return range.values.forEach((v) => check(v, "value"));
+    case "uniform":
+    case "logUniform":
+      if (bounds.integer) fail(`takes whole numbers; use {"kind": "int", "low": …, "high": …} or "choice", not ${range.kind}`);
+      check(range.low, "low");
+      return check(range.high, "high");
+    case "int":
+      check(range.low, "low");
+      return check(range.high, "high");
+  }
 }

@@ -4,9 +4,9 @@
  * trials a store already holds (a killed study resumes), and pick the best trial by validation
  * accuracy. The test set never appears here: evaluate the best configuration on it once, after.
  */
-import { InvalidInputError } from "../core/checks.js";
+import { checkKnownOptions, InvalidInputError } from "../core/checks.js";
 import type { Config } from "./space.js";
-import { isStudyStore, localStudyStore, memoryStore, type StudyStore, type TrialRecord, type TrialStore } from "./store.js";
+import { isFinished, isStudyStore, localStudyStore, memoryStore, type StudyStore, type TrialRecord, type TrialStore } from "./store.js";
 
 /** What an objective reports for one configuration. */
 export interface TrialOutcome {
@@ -44,11 +44,13 @@ export interface StudyOptions {
 }
 
 export interface StudyResult {
-  /** Every finished trial, in configuration order. */
+  /** The latest outcome of every trial run so far, in configuration order (failed ones too). */
   trials: TrialRecord[];
+  /** The trials whose last run failed (an error, not a divergence), in order; they run again the next time the study runs. */
+  failed: TrialRecord[];
   /** The trial with the highest validation accuracy (ties: the earlier one). */
   best: TrialRecord | undefined;
-  /** Trials taken from the store instead of being run again. */
+  /** Finished trials (ok or diverged) taken from the store instead of being run again. */
   resumed: number;
   /** Trials this call ran. */
   ran: number;
@@ -67,30 +69,50 @@ export function thinCurve(values: readonly number[], points = 200): number[] {
   return Array.from({ length: points }, (_, i) => values[Math.round((i * (values.length - 1)) / (points - 1))]!);
 }
 
+/** A trial's outcome for its progress line: "validation 0.8412", "diverged: the loss became NaN …", "failed: …". */
+export function describeOutcome(record: TrialRecord): string {
+  if (record.status === "ok") return record.validationAccuracy === null ? "ok" : `validation ${record.validationAccuracy.toFixed(4)}`;
+  const reason = (record.error ?? "").split("\n")[0]!.trim();
+  return reason ? `${record.status}: ${reason.length > 300 ? `${reason.slice(0, 300)}…` : reason}` : record.status;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs every unfinished trial of a study and returns all finished ones with the best. Trials are
- * claimed from the store one at a time per runner (one runner, or `executor.size`), so a store
- * shared with other processes hands each trial to one of them; leases are renewed while a trial
- * runs. A runner with nothing to claim waits while other workers hold trials, because a holder
- * that dies gives its trial back when its lease runs out.
+ * Runs every unfinished trial of a study and returns the outcome of every trial with the best.
+ * Trials are claimed from the store one at a time per runner (one runner, or `executor.size`), so
+ * a store shared with other processes hands each trial to one of them; leases are renewed while a
+ * trial runs. A runner with nothing to claim waits while other workers hold trials, because a
+ * holder that dies gives its trial back when its lease runs out. A trial whose objective throws
+ * is recorded as "failed" with the error's message, and is not run again in this call; a store
+ * that keeps it runs it again the next time the study runs.
  */
 export async function runStudy(options: StudyOptions): Promise<StudyResult> {
+  checkKnownOptions(options, ["configs", "objective", "executor", "store", "onTrial", "log"], "runStudy");
   const { objective, executor } = options;
   if (options.configs !== undefined && (!Array.isArray(options.configs) || options.configs.length === 0)) {
     throw new InvalidInputError("configs", "a study needs at least one configuration");
   }
   if (!objective && !executor) throw new InvalidInputError("objective", "give an objective (runs trials here) or an executor (runs them in workers)");
   const given = options.store ?? memoryStore();
+  if (!options.configs && !isStudyStore(given)) throw new InvalidInputError("configs", "a study needs at least one configuration");
+  // A TrialStore is wrapped here, so it is released (its lock) here.
   const store = isStudyStore(given) ? given : localStudyStore(given);
+  try {
+    return await runClaims(options, store);
+  } finally {
+    if (store !== given) await store.close();
+  }
+}
+
+async function runClaims(options: StudyOptions, store: StudyStore): Promise<StudyResult> {
+  const { objective, executor } = options;
   const log = options.log ?? ((line: string) => console.log(line));
   if (options.configs) await store.prepare(options.configs);
-  else if (!isStudyStore(given)) throw new InvalidInputError("configs", "a study needs at least one configuration");
   const configs = options.configs ?? (await store.configs());
   if (configs.length === 0) throw new InvalidInputError("configs", `${store.location} holds no study configurations`);
   const total = configs.length;
-  const previous = await store.finished();
+  const previous = (await store.finished()).filter(isFinished);
   let done = 0;
   for (const record of previous) options.onTrial?.(record, ++done, total);
   const run = executor ? (config: Config) => executor.run(config) : objective!;
@@ -132,15 +154,14 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
         continue;
       }
       ran++;
-      const accuracy = record.validationAccuracy === null ? record.status : `validation ${record.validationAccuracy.toFixed(4)}`;
-      log(`trial ${claim.id + 1}/${total} ${describeConfig(claim.config)}: ${accuracy} (${record.seconds.toFixed(1)} s)`);
-      options.onTrial?.(record, ++done, total);
+      log(`trial ${claim.id + 1}/${total} ${describeConfig(claim.config)}: ${describeOutcome(record)} (${record.seconds.toFixed(1)} s)`);
+      options.onTrial?.(record, isFinished(record) ? ++done : done, total);
     }
   };
   await Promise.all(Array.from({ length: executor?.size ?? 1 }, runner));
   const trials = await store.finished();
   if (previous.length > 0) log(`${previous.length} of ${total} trials were already finished in ${store.location}; not run again`);
-  return { trials, best: bestTrial(trials), resumed: previous.length, ran };
+  return { trials, failed: trials.filter((t) => !isFinished(t)), best: bestTrial(trials), resumed: previous.length, ran };
 }
 
 /** The trial with the highest validation accuracy; failed and diverged trials never win. */
