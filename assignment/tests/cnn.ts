@@ -75,5 +75,5 @@ export default cases(
   batchNormCase("train mode, 6 examples of 4 features", 6, 4, "train", 64),
   batchNormCase("test mode (the running statistics are constants)", 5, 3, "test", 65, { runningMean: [0.5, -1, 2], runningVar: [4, 0.25, 1] }),
   dropoutCase("train mode, p = 0.25", [40, 50], 0.25, "train", 66),
-  dropoutCase("test mode does nothing", [3, 4], 0.5, "test", 67),
+  dropoutCase("train mode, p = 0.5, on [10, 20, 10] units", [10, 20, 10], 0.5, "train", 67),
 );
