@@ -25,6 +25,7 @@ import { loadDataset, type DatasetName } from "../lib/src/data/datasets.js";
 import { DEFAULT_NEIGHBOR_CHUNK, nearestNeighbors, type NeighborStrategy } from "../lib/src/knn/neighbors.js";
 import { LINEAR_ENTRIES } from "./linear-entries.js";
 import { MLP_ENTRIES } from "./mlp-entries.js";
+import { CNN_ENTRIES } from "./cnn-entries.js";
 import { TUNE_ENTRIES } from "./tune-entries.js";
 import { attachPeers, combineRounds, findPeerPython, formatPeerTable, runPeers } from "./peers.js";
 import type { BenchEntry, BenchRecord, EntryMeasurement } from "./types.js";
@@ -99,6 +100,7 @@ export const ENTRIES: BenchEntry[] = [
   },
   ...LINEAR_ENTRIES,
   ...MLP_ENTRIES,
+  ...CNN_ENTRIES,
   ...TUNE_ENTRIES,
 ];
 

@@ -158,6 +158,62 @@ def mlp_svm_torch(data: Data) -> float:
     return _mlp_torch(data, "svm", 0.02, 20)
 
 
+# --- convolutional network: notebook 05's small CNN, 2 epochs on 60,000 images (bench/cnn-entries.ts)
+def _cnn_torch_model():
+    import torch
+
+    nn = torch.nn
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(16 * 7 * 7, 100), nn.ReLU(), nn.Linear(100, 10),
+    )
+
+
+@functools.cache
+def fashion_mnist_images_torch_warm():
+    """Fashion-MNIST as torch images [N, 1, 28, 28] (pixels / 255), after importing torch and running
+    a few training steps of the same network on other weights, so that neither the import nor the
+    first calls' set-up (thread pool, kernel selection, allocator) is timed."""
+    import torch
+
+    train_x, train_y, test_x, test_y = fashion_mnist()
+    images = lambda x: torch.from_numpy(x).reshape(-1, 1, 28, 28)
+    data = (images(train_x), torch.from_numpy(train_y), images(test_x), torch.from_numpy(test_y))
+    model = _cnn_torch_model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    criterion = torch.nn.CrossEntropyLoss()
+    for start in range(0, 20 * 64, 64):
+        optimizer.zero_grad()
+        criterion(model(data[0][start : start + 64]), data[1][start : start + 64]).backward()
+        optimizer.step()
+    with torch.no_grad():
+        model(data[2][:1000])
+    return data
+
+
+@peer(["cnn-fashion-mnist"], "PyTorch CPU CNN, Adam, batch 64", data=fashion_mnist_images_torch_warm)
+def cnn_adam_torch(data) -> float:
+    import torch
+
+    torch.manual_seed(0)
+    x, y, test_x, test_y = data
+    model = _cnn_torch_model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    criterion = torch.nn.CrossEntropyLoss()
+    order = torch.Generator().manual_seed(0)
+    for _ in range(2):
+        perm = torch.randperm(len(x), generator=order)
+        for start in range(0, len(x), 64):
+            rows = perm[start : start + 64]
+            optimizer.zero_grad()
+            criterion(model(x[rows]), y[rows]).backward()
+            optimizer.step()
+    with torch.no_grad():
+        predicted = torch.cat([model(test_x[i : i + 1000]).argmax(1) for i in range(0, len(test_x), 1000)])
+    return float((predicted == test_y).float().mean())
+
+
 # --- harness --------------------------------------------------------------------------------------
 @functools.cache
 def timed(data: Callable[[], Data], fn: Callable[[Data], float]) -> tuple[float, float]:

@@ -18,6 +18,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { InvalidInputError } from "../core/checks.js";
 import { DEFAULT_SMALL_OP_ELEMENTS, requestedNativeMatMul, requestedSmallOpElements, requestedWasmThreads, SMALL_OP_ELEMENTS_ENV_VAR } from "./env.js";
 import { expectedSignals, installNativeKernels, profilerInSight } from "./native.js";
+import { installConvKernels } from "./conv-kernels.js";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
@@ -169,6 +170,7 @@ export async function chooseBackend(
       const ok = await tf.setBackend(name);
       if (!ok) throw new Error(`tf.setBackend("${name}") returned false`);
       await tf.ready();
+      installConvKernels(name); // convolution and pooling gradients every backend runs (runtime/conv-kernels.ts)
       const t = threads > 0 ? `${threads} thread${threads === 1 ? "" : "s"}` : "native threads";
       const why = skipped.map((s) => `; skipped ${s.name}: ${s.reason}`).join("");
       const summary = `backend: ${name} (${detail}, ${t})${forced ? ` forced by ${BACKEND_ENV_VAR}` : ""}${why}`;

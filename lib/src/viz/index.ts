@@ -9,3 +9,4 @@ export * from "./bars.js";
 export * from "./decision.js";
 export * from "./tune.js";
 export * from "./graph.js";
+export * from "./filters.js";
