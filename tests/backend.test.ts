@@ -97,3 +97,13 @@ test("the native backend names TensorFlow's version and how tfjs-node was instal
   const product = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])).arraySync());
   assert.deepEqual(product, [[17], [39]]);
 });
+
+test("sign is exact on every backend, tiny values included (wasm's own kernel gives sign(1e-7) = 0)", async () => {
+  const loaders = { tensorflow: unavailable("not needed here"), wasm: realWasm, cpu: realCpu };
+  for (const name of ["wasm", "cpu"] as const) {
+    await chooseBackend(name, loaders);
+    assert.equal(tf.getBackend(), name);
+    const values = tf.tidy(() => tf.sign(tf.tensor1d([1e-7, -1e-7, 0, 2.5, -3e20, 1e-30])).arraySync());
+    assert.deepEqual(values, [1, -1, 0, 1, -1, 1], name);
+  }
+});

@@ -19,6 +19,7 @@ import { InvalidInputError } from "../core/checks.js";
 import { DEFAULT_SMALL_OP_ELEMENTS, requestedNativeMatMul, requestedSmallOpElements, requestedWasmThreads, SMALL_OP_ELEMENTS_ENV_VAR } from "./env.js";
 import { expectedSignals, installNativeKernels, profilerInSight } from "./native.js";
 import { installConvKernels } from "./conv-kernels.js";
+import { installWasmFixes } from "./wasm-fixes.js";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
@@ -171,6 +172,7 @@ export async function chooseBackend(
       if (!ok) throw new Error(`tf.setBackend("${name}") returned false`);
       await tf.ready();
       installConvKernels(name); // convolution and pooling gradients every backend runs (runtime/conv-kernels.ts)
+      if (name === "wasm") installWasmFixes(); // kernels of tfjs-backend-wasm that compute wrong values
       const t = threads > 0 ? `${threads} thread${threads === 1 ? "" : "s"}` : "native threads";
       const why = skipped.map((s) => `; skipped ${s.name}: ${s.reason}`).join("");
       const summary = `backend: ${name} (${detail}, ${t})${forced ? ` forced by ${BACKEND_ENV_VAR}` : ""}${why}`;
