@@ -84,13 +84,12 @@ export interface KnnPredictOptions extends KnnOptions {
   /** Queries per chunk of the neighbour search. */
   chunkSize?: number;
   /**
-   * Print progress lines (lib/src/progress.ts). Default: on when M·N ≥ 10⁷ distance
+   * Show progress (core/progress.ts; live in a notebook). Default: on when M·N ≥ 10⁷ distance
    * evaluations, i.e. when a prediction takes long enough to wonder about.
    */
   showProgress?: boolean;
 }
 
-/** Queries as a [M, D] tensor or a row-major Float32Array of M·D numbers. */
 /** Query rows [M, D]: a tensor, row-major numbers (Float32Array, Float64Array or number[]), or examples. */
 export type KnnQueries = tf.Tensor2D | Float32Array | Float64Array | number[] | Examples;
 
@@ -140,7 +139,7 @@ export class KnnClassifier implements Classifier<KnnFitOptions, KnnClassifier> {
     return this;
   }
 
-  /** Number of memorised examples N (0 before `train`). */
+  /** Number of memorised examples N (0 before `fit`). */
   get size(): number {
     return this.labels.length;
   }

@@ -188,7 +188,7 @@ export interface Network extends TrainableModel, TrainableClassifier {
   dispose(): void;
 }
 
-/** Course defaults for `fit` (COURSE.md §5: lr 0.1, batch 20). */
+/** Course defaults for `fit` (the course's rate 0.1 and batch 20; docs/course.md). */
 const DEFAULT_NETWORK_TRAINING: TrainOptions = { learningRate: 0.1, batchSize: 20, epochs: 5 };
 
 /** Throws an `InvalidInputError` naming the first bad option. */
