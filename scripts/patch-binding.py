@@ -22,7 +22,7 @@ Three changes, each marked in the source by a tag:
    optimiser update over its intra-op thread pool from a few tens of thousands of elements on (Eigen's
    cost model); on a 2-vCPU machine, handing half to a sleeping pool thread and waiting for it costs
    more than the op itself up to about half a million elements (bench/op-threads.ts measures it; the
-   README's "Threads" section has the numbers). So an op whose inputs hold fewer elements than
+   docs/backends.md, "Threads", has the numbers). So an op whose inputs hold fewer elements than
    CLASSIFIERS_SMALL_OP_ELEMENTS (default 524288; 0 turns this off), counting a broadcast's output
    too, runs with TensorFlow's per-thread parallelism set to 1 (tensorflow::SetPerThreadMaxParallelism,
    which Eigen devices and work sharding both honour). Products, convolutions and ops whose output

@@ -26,7 +26,7 @@ lock_sum=$(cat package.json package-lock.json lib/package.json shims/danfo-tfjs/
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
   say "installing npm packages (npm ci)..."
   # @tensorflow/tfjs-node is optional: where its libtensorflow download fails, npm drops it
-  # and the library falls back to WebAssembly. See README "Backends".
+  # and the library falls back to WebAssembly. See docs/backends.md.
   npm ci --no-audit --no-fund
   echo "$lock_sum" > "$stamp"
 fi

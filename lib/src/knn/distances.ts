@@ -133,7 +133,7 @@ export function forEachDistanceChunk(
   // BEGIN SOLUTION knn-distances-no-loops (3 pts)
   if (metric === "l2") {
     // Transposing once up front matters: on the wasm backend matMul(q, t, false, true)
-    // is ~20× slower than matMul(q, tᵀ) (measured; README, "Exact nearest neighbours, fast").
+    // is ~20× slower than matMul(q, tᵀ) (measured; docs/knn-search.md).
     const trainT = tf.tidy(() => tf.transpose(train) as tf.Tensor2D);
     const trainSquaredNorms = tf.tidy(() => tf.reshape(tf.sum(tf.square(train), 1), [1, n]));
     try {

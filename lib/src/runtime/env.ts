@@ -36,7 +36,7 @@ export function requestedNativeMatMul(value = process.env[NATIVE_MATMUL_ENV_VAR]
  * TensorFlow's thread pool (default 524288; 0 splits as TensorFlow decides).
  */
 export const SMALL_OP_ELEMENTS_ENV_VAR = "CLASSIFIERS_SMALL_OP_ELEMENTS";
-/** The binding's own default for CLASSIFIERS_SMALL_OP_ELEMENTS (the measurements are in the README's "Threads"). */
+/** The binding's own default for CLASSIFIERS_SMALL_OP_ELEMENTS (the measurements are in docs/backends.md, "Threads"). */
 export const DEFAULT_SMALL_OP_ELEMENTS = 524288;
 
 /** The small-op limit CLASSIFIERS_SMALL_OP_ELEMENTS asks for (default 524288; 0 = off). */
