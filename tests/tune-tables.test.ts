@@ -33,6 +33,14 @@ test("trials come best first, with their hyperparameters, as records and as a Da
   assert.deepEqual(df.columns, ["trial", "lr", "opt", "status", "validation accuracy", "final loss", "seconds"]);
 });
 
+test("when a trial failed or diverged, the table has a reason column with the first line of its error", () => {
+  const failed: TrialRecord = { ...trial(7, { lr: -0.1, opt: "sgd" }, null), status: "failed", error: `learningRate must be > 0, got -0.1\n    at check (x.ts:1)` };
+  const diverged: TrialRecord = { ...trial(8, { lr: 10, opt: "sgd" }, null), error: `Training stopped: ${"the loss exploded ".repeat(10)}` };
+  const rows = trialRows([...trials.slice(0, 2), failed, diverged]);
+  assert.deepEqual(rows.map((r) => r.reason), ["", "", "learningRate must be > 0, got -0.1", `Training stopped: ${"the loss exploded ".repeat(10)}`.slice(0, 79) + "…"]);
+  assert.ok(!("reason" in trialRows(trials)[0]!), "no reason column when every trial has none");
+});
+
 test("the summary per hyperparameter groups choices by value and spans of decades by log range", () => {
   const rows = hyperparameterSummaryRows(trials);
   const opt = rows.filter((r) => r.hyperparameter === "opt");

@@ -10,8 +10,19 @@ import { toDataFrame, type TableRow } from "./tables.js";
 
 const byAccuracy = (a: TrialRecord, b: TrialRecord): number => (b.validationAccuracy ?? -1) - (a.validationAccuracy ?? -1) || a.id - b.id;
 
-/** One row per trial, best validation accuracy first: trial number, its hyperparameters, status, accuracy, loss, seconds. */
+/** A trial's reason, first line, cut to fit a table cell (the record keeps all of it). */
+const REASON_CHARS = 80;
+function shortReason(error: string | undefined): string {
+  const line = (error ?? "").split("\n")[0]!;
+  return line.length > REASON_CHARS ? `${line.slice(0, REASON_CHARS - 1)}…` : line;
+}
+
+/**
+ * One row per trial, best validation accuracy first: trial number, its hyperparameters, status,
+ * accuracy, loss, seconds, and, when any trial failed or diverged, a "reason" column (its error).
+ */
 export function trialRows(trials: readonly TrialRecord[]): TableRow[] {
+  const anyReason = trials.some((t) => t.error !== undefined);
   return [...trials].sort(byAccuracy).map((t) => ({
     trial: t.id + 1,
     ...t.config,
@@ -19,6 +30,7 @@ export function trialRows(trials: readonly TrialRecord[]): TableRow[] {
     "validation accuracy": t.validationAccuracy,
     "final loss": t.finalLoss,
     seconds: t.seconds,
+    ...(anyReason ? { reason: shortReason(t.error) } : {}),
   }));
 }
 
