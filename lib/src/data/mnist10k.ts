@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { readIdxImagesAndLabels, writeIdx } from "./idx.js";
 import type { IdxImagesAndLabels } from "./idx.js";
+import { InvalidInputError } from "../core/checks.js";
 import { permutation } from "../core/random.js";
 import { DIGIT_CLASS_NAMES, type LoadedDataset, MNIST_10K_DEFAULT_TEST, MNIST_10K_TOTAL, type ResolvedOptions } from "./options.js";
 import { finishDataset } from "./splits.js";
@@ -95,9 +96,13 @@ function loadMnist10kPool(dataDir: string, log: boolean): { pool: IdxImagesAndLa
 export function loadMnist10k(options: ResolvedOptions): LoadedDataset {
   const { pool, source } = loadMnist10kPool(options.dataDir, options.log ?? false);
   const nTest = options.nTest ?? MNIST_10K_DEFAULT_TEST;
+  if (nTest >= pool.n) {
+    throw new InvalidInputError("nTest", `mnist-10k has ${pool.n} examples in all; nTest=${nTest} leaves none for training (at most ${pool.n - 1})`);
+  }
   const nTrain = options.nTrain ?? pool.n - nTest;
   if (nTrain + nTest > pool.n) {
-    throw new Error(
+    throw new InvalidInputError(
+      "nTrain",
       `mnist-10k has ${pool.n} examples in all; nTrain=${nTrain} + nTest=${nTest} = ${nTrain + nTest} is too many`,
     );
   }

@@ -94,7 +94,16 @@ export function decodeNpy(bytes: Uint8Array, file = "<bytes>"): NpyArray {
     throw new NpyFormatError(file, `shape (${shape.join(", ")}) of '${descr}' needs ${size * width} bytes of data, the file has ${buf.length - start}`);
   }
   const data = new Float32Array(size);
-  for (let i = 0; i < size; i++) data[i] = read(buf, start + i * width);
+  for (let i = 0; i < size; i++) {
+    const value = read(buf, start + i * width);
+    data[i] = value;
+    // float64 files can hold values float32 cannot: refuse them rather than turn them into
+    // Infinity or 0 without a word (NaN and ±Infinity stored as such pass through unchanged).
+    if (descr === "<f8" && Number.isFinite(value) && (!Number.isFinite(data[i]!) || (value !== 0 && data[i] === 0))) {
+      const why = Number.isFinite(data[i]!) ? "is too close to 0 for float32 and would become 0" : "is too large for float32 (at most ±3.4e38)";
+      throw new NpyFormatError(file, `value ${value} at index ${i} ${why}; the library computes in float32`);
+    }
+  }
   return { shape, data, dtype: descr };
 }
 

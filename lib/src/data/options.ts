@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Dataset } from "../core/types.js";
-import { checkNonNegativeInteger, checkPositiveNumber } from "../core/checks.js";
+import { checkFiniteNumber, checkKnownOptions, checkNonNegativeInteger, checkOneOf, checkPositiveNumber } from "../core/checks.js";
 
 export type DatasetName = "mnist-10k" | "fashion-mnist" | "mnist";
 export const DATASET_NAMES: readonly DatasetName[] = ["mnist-10k", "fashion-mnist", "mnist"];
@@ -100,15 +100,21 @@ export function defaultDataDir(): string {
 
 export type ResolvedOptions = LoadDatasetOptions & { seed: number; scale: "unit" | "raw"; dataDir: string };
 
+/** Every option `loadDataset` knows (a misspelt one is an error, not a silent default). */
+const LOAD_DATASET_OPTIONS: readonly (keyof LoadDatasetOptions)[] = [
+  "nTrain", "nTest", "seed", "validation", "dataDir", "scale", "download", "fetch", "mirrors", "timeoutMs", "systemDirs", "cache", "log",
+];
+
 export function resolveOptions(options: LoadDatasetOptions): ResolvedOptions {
+  checkKnownOptions(options, LOAD_DATASET_OPTIONS, "loadDataset options");
   const seed = options.seed ?? 0;
-  if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
+  checkFiniteNumber(seed, "seed");
   for (const name of ["nTrain", "nTest", "validation"] as const) {
     if (options[name] !== undefined) checkNonNegativeInteger(options[name], name);
   }
   if (options.timeoutMs !== undefined) checkPositiveNumber(options.timeoutMs, "timeoutMs");
   const scale = options.scale ?? "unit";
-  if (scale !== "unit" && scale !== "raw") throw new Error(`scale must be "unit" or "raw", got "${String(scale)}"`);
+  checkOneOf(scale, ["unit", "raw"], "scale");
   const dataDir = options.dataDir ? resolve(options.dataDir) : defaultDataDir();
   return { ...options, seed, scale, dataDir };
 }

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Dataset, Examples } from "../core/types.js";
-import { checkExamples, checkLabels } from "../core/checks.js";
+import { checkExamples, checkFiniteNumber, checkLabels, checkPositiveInteger, describeValue, InvalidInputError } from "../core/checks.js";
 import { permutation } from "../core/random.js";
 
 /** Builds `Examples` from features [n, d] and labels [n], checking the shapes agree. */
@@ -164,9 +164,19 @@ export function examplesOfClass(ex: Examples, label: number, limit = Infinity): 
  * distances are not shift-invariant. `imageShape` is [rows, cols] with rows * cols = D.
  */
 export function shiftImages(ex: Examples, imageShape: [number, number], dx: number, dy = 0, fill = 0): Examples {
+  checkExamples(ex, "shiftImages");
+  if (!Array.isArray(imageShape) || imageShape.length !== 2) {
+    throw new InvalidInputError("imageShape", `shiftImages: imageShape must be [rows, cols], got ${describeValue(imageShape)}`);
+  }
   const [rows, cols] = imageShape;
-  if (rows * cols !== ex.d) throw new Error(`shiftImages: image shape ${rows}×${cols} does not match D = ${ex.d}`);
-  if (!Number.isInteger(dx) || !Number.isInteger(dy)) throw new Error(`shiftImages: shifts must be whole pixels, got dx=${dx}, dy=${dy}`);
+  checkPositiveInteger(rows, "imageShape[0] (rows)");
+  checkPositiveInteger(cols, "imageShape[1] (cols)");
+  if (rows * cols !== ex.d) throw new InvalidInputError("imageShape", `shiftImages: image shape ${rows}×${cols} does not match D = ${ex.d}`);
+  if (!Number.isInteger(dx) || !Number.isInteger(dy)) throw new InvalidInputError("dx", `shiftImages: shifts must be whole pixels, got dx=${describeValue(dx)}, dy=${describeValue(dy)}`);
+  if (Math.abs(dx) >= cols || Math.abs(dy) >= rows) {
+    throw new InvalidInputError("dx", `shiftImages: a shift of dx=${dx}, dy=${dy} moves every pixel out of a ${rows}×${cols} image; shifts must be smaller than the image`);
+  }
+  checkFiniteNumber(fill, "fill");
   const x = new Float32Array(ex.x.length).fill(fill);
   for (let i = 0; i < ex.n; i++) {
     const base = i * ex.d;

@@ -2,6 +2,7 @@
  * Building a dataset from its train and test pools: seeded subsets, the validation split, pixel
  * scaling, and the record of which source rows went where (`sourceIndices`).
  */
+import { InvalidInputError } from "../core/checks.js";
 import type { Examples } from "../core/types.js";
 import type { IdxImagesAndLabels } from "./idx.js";
 import { createRng, permutation } from "../core/random.js";
@@ -20,8 +21,8 @@ export function buildDataset(
 ): LoadedDataset {
   const nTrain = options.nTrain ?? trainPool.n;
   const nTest = options.nTest ?? testPool.n;
-  if (nTrain > trainPool.n) throw new Error(`${name} has ${trainPool.n} training examples; nTrain=${nTrain} is too many`);
-  if (nTest > testPool.n) throw new Error(`${name} has ${testPool.n} test examples; nTest=${nTest} is too many`);
+  if (nTrain > trainPool.n) throw new InvalidInputError("nTrain", `${name} has ${trainPool.n} training examples; nTrain=${nTrain} is too many`);
+  if (nTest > testPool.n) throw new InvalidInputError("nTest", `${name} has ${testPool.n} test examples; nTest=${nTest} is too many`);
   // Independent seeded orders for the two files; child seeds keep them from being the same order.
   const rng = createRng(options.seed);
   const trainIndices = permutation(trainPool.n, rng.seed()).slice(0, nTrain);
@@ -71,7 +72,7 @@ export function finishDataset(
   const validationCount = options.validation ?? 0;
   if (validationCount > 0) {
     if (validationCount >= train.n) {
-      throw new Error(`${name}: validation=${validationCount} leaves no training examples out of nTrain=${train.n}`);
+      throw new InvalidInputError("validation", `${name}: validation=${validationCount} leaves no training examples out of nTrain=${train.n}`);
     }
     // A seed distinct from the split's, derived from it, so validation is seeded but not tied to the test order.
     const split = splitValidation(train, validationCount, createRng(options.seed ^ 0x5bd1e995).seed());

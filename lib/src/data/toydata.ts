@@ -5,9 +5,31 @@
  */
 import { createRng, permutation, type Rng } from "../core/random.js";
 import type { Examples } from "../core/types.js";
+import { checkFiniteNumber, checkKnownOptions, describeValue, InvalidInputError } from "../core/checks.js";
 
-function checkCount(n: number, what = "n"): void {
-  if (!Number.isInteger(n) || n < 2) throw new Error(`${what} must be an integer ≥ 2, got ${n}`);
+/** More points than any picture needs; a bigger count is a typo that would exhaust memory. */
+export const MAX_TOY_POINTS = 10_000_000;
+
+function checkCount(n: unknown, what = "n"): void {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 2 || n > MAX_TOY_POINTS) {
+    throw new InvalidInputError(what, `${what} must be an integer from 2 to ${MAX_TOY_POINTS.toLocaleString("en-US")}, got ${describeValue(n)}`);
+  }
+}
+
+/**
+ * Checks a toy set's options: no unknown names, a finite seed, and each spread-like setting
+ * (noise, spread, margin, gap) a finite number ≥ 0. Counts are checked by `checkCount`.
+ */
+function checkToyOptions(options: object, what: string, known: readonly string[]): void {
+  checkKnownOptions(options, [...known, "seed"], `${what} options`);
+  const values = options as Record<string, unknown>;
+  if (values.seed !== undefined) checkFiniteNumber(values.seed, "seed");
+  for (const name of ["noise", "spread", "margin", "gap"]) {
+    const value = values[name];
+    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value < 0)) {
+      throw new InvalidInputError(name, `${what}: ${name} must be a finite number ≥ 0, got ${describeValue(value)}`);
+    }
+  }
 }
 
 /** Shuffles rows so classes are interleaved (order matters to the perceptron). */
@@ -55,6 +77,8 @@ export interface BlobsOptions {
 
 /** Two Gaussian blobs, class 0 around (−s/2·(1,1)/√2) and class 1 around (+s/2·(1,1)/√2). */
 export function toyBlobs(options: BlobsOptions = {}): Examples {
+  checkToyOptions(options, "toyBlobs", ["n", "separation", "spread", "margin"]);
+  if (options.separation !== undefined) checkFiniteNumber(options.separation, "separation");
   const n = options.n ?? 200;
   checkCount(n);
   const s = options.separation ?? 3;
@@ -79,6 +103,7 @@ export function toyBlobs(options: BlobsOptions = {}): Examples {
  * x and y have different signs. The points near the axes are left out so the classes do not touch.
  */
 export function toyXor(options: { n?: number; gap?: number; seed?: number } = {}): Examples {
+  checkToyOptions(options, "toyXor", ["n", "gap"]);
   const n = options.n ?? 200;
   checkCount(n);
   const gap = options.gap ?? 0.1;
@@ -93,6 +118,7 @@ export function toyXor(options: { n?: number; gap?: number; seed?: number } = {}
 
 /** Two interleaved half circles (as scikit-learn's make_moons), with Gaussian noise. */
 export function toyMoons(options: { n?: number; noise?: number; seed?: number } = {}): Examples {
+  checkToyOptions(options, "toyMoons", ["n", "noise"]);
   const n = options.n ?? 200;
   checkCount(n);
   const noise = options.noise ?? 0.1;
@@ -107,6 +133,10 @@ export function toyMoons(options: { n?: number; noise?: number; seed?: number } 
 
 /** A small circle (class 1, radius `factor`) inside a big one (class 0, radius 1), with noise. */
 export function toyCircles(options: { n?: number; noise?: number; factor?: number; seed?: number } = {}): Examples {
+  checkToyOptions(options, "toyCircles", ["n", "noise", "factor"]);
+  if (options.factor !== undefined && !(typeof options.factor === "number" && options.factor > 0 && options.factor < 1)) {
+    throw new InvalidInputError("factor", `toyCircles: factor (inner radius / outer) must be a number in (0, 1), got ${describeValue(options.factor)}`);
+  }
   const n = options.n ?? 200;
   checkCount(n);
   const noise = options.noise ?? 0.05;
@@ -121,10 +151,14 @@ export function toyCircles(options: { n?: number; noise?: number; factor?: numbe
 
 /** The classic multi-class spiral: `classes` arms of `nPerClass` points each (labels 0..classes−1). */
 export function toySpiral(options: { nPerClass?: number; classes?: number; noise?: number; seed?: number } = {}): Examples {
+  checkToyOptions(options, "toySpiral", ["nPerClass", "classes", "noise"]);
   const perClass = options.nPerClass ?? 100;
   const classes = options.classes ?? 3;
   checkCount(perClass, "nPerClass");
   checkCount(classes, "classes");
+  if (perClass * classes > MAX_TOY_POINTS) {
+    throw new InvalidInputError("nPerClass", `toySpiral: nPerClass × classes = ${perClass * classes} points, more than the ${MAX_TOY_POINTS.toLocaleString("en-US")} allowed`);
+  }
   const noise = options.noise ?? 0.2;
   const rng = createRng(options.seed ?? 0);
   const points: number[][] = [];

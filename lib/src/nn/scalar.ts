@@ -94,7 +94,10 @@ export class Value {
   pow(exponent: number): Value {
     checkFiniteNumber(exponent, "exponent");
     const out: Value = new Value(this.data ** exponent, "", "^", [this], () => {
-      this.grad += exponent * this.data ** (exponent - 1) * out.grad;
+      // d xⁿ/dx = n·xⁿ⁻¹; for n = 0, x⁰ = 1 is constant, so the derivative is 0 (even at x = 0,
+      // where 0·0⁻¹ would give NaN).
+      const local = exponent === 0 ? 0 : exponent * this.data ** (exponent - 1);
+      this.grad += local * out.grad;
     });
     return out;
   }

@@ -16,6 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { fusedAdam, fusedSgd, type AdamStepSettings, type FusedUpdate } from "../runtime/native.js";
+import { checkFormOption, checkOptimizerSettings } from "./settings.js";
 
 /** A pluggable update rule. */
 export interface Optimizer {
@@ -87,6 +88,7 @@ export interface FusedOption {
 
 /** Plain (mini-batch) stochastic gradient descent: w ← w − αg. */
 export function sgdOptimizer(options: FusedOption = {}): Optimizer {
+  checkOptimizerSettings("sgd", options, {}, ["fused"]);
   // On the native backend each parameter's update is one fused TensorFlow kernel (runtime/native.ts).
   let fused: FusedUpdate<{ rate: number }> | undefined;
   return {
@@ -112,6 +114,8 @@ export interface MomentumOptions {
 
 /** SGD with momentum (see the module header for both forms). */
 export function momentumOptimizer(options: MomentumOptions = {}): Optimizer {
+  checkOptimizerSettings("momentum", options, { momentum: "[0, 1)" }, ["form"]);
+  checkFormOption(options.form);
   const rho = options.momentum ?? 0.9;
   const form = options.form ?? "velocity";
   const velocity = new SlotStore();
@@ -137,6 +141,7 @@ export function momentumOptimizer(options: MomentumOptions = {}): Optimizer {
 
 /** Nesterov momentum (the "look-ahead" form rewritten in terms of the current weights). */
 export function nesterovOptimizer(options: { momentum?: number } = {}): Optimizer {
+  checkOptimizerSettings("nesterov", options, { momentum: "[0, 1)" });
   const rho = options.momentum ?? 0.9;
   const velocity = new SlotStore();
   return {
@@ -155,6 +160,7 @@ export function nesterovOptimizer(options: { momentum?: number } = {}): Optimize
 
 /** AdaGrad: per-coordinate rates shrink with the sum of squared gradients. */
 export function adagradOptimizer(options: { epsilon?: number } = {}): Optimizer {
+  checkOptimizerSettings("adagrad", options, { epsilon: "> 0" });
   const eps = options.epsilon ?? 1e-8;
   const cache = new SlotStore();
   return {
@@ -172,6 +178,7 @@ export function adagradOptimizer(options: { epsilon?: number } = {}): Optimizer 
 
 /** RMSProp: like AdaGrad with a leaky (decay-rate δ) average of squared gradients. */
 export function rmspropOptimizer(options: { decayRate?: number; epsilon?: number } = {}): Optimizer {
+  checkOptimizerSettings("rmsprop", options, { decayRate: "[0, 1)", epsilon: "> 0" });
   const decay = options.decayRate ?? 0.99;
   const eps = options.epsilon ?? 1e-8;
   const cache = new SlotStore();
@@ -190,6 +197,7 @@ export function rmspropOptimizer(options: { decayRate?: number; epsilon?: number
 
 /** Adam with bias correction (β₁ = 0.9, β₂ = 0.999, ε = 1e-8 by default). */
 export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon?: number } & FusedOption = {}): Optimizer {
+  checkOptimizerSettings("adam", options, { beta1: "[0, 1)", beta2: "[0, 1)", epsilon: "> 0" }, ["fused"]);
   const beta1 = options.beta1 ?? 0.9;
   const beta2 = options.beta2 ?? 0.999;
   const eps = options.epsilon ?? 1e-8;

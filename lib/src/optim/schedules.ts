@@ -4,9 +4,9 @@
  * 10 and 20") are given in iterations: multiply epochs by iterations per epoch.
  */
 
-/** Learning rate at iteration t (t = 0 for the first update). */
-import { checkPositiveInteger, checkPositiveNumber, describeValue, InvalidInputError } from "../core/checks.js";
+import { checkNonNegativeInteger, checkPositiveInteger, checkPositiveNumber, describeValue, InvalidInputError } from "../core/checks.js";
 
+/** Learning rate at iteration t (t = 0 for the first update). */
 export type LearningRateSchedule = (iteration: number) => number;
 
 const checkRate = (lr: number): void => checkPositiveNumber(lr, "learning rate");
@@ -24,7 +24,11 @@ export function constantSchedule(lr: number): LearningRateSchedule {
  */
 export function stepDecaySchedule(lr: number, boundaries: number[], factor = 0.1): LearningRateSchedule {
   checkRate(lr);
-  if (!(factor > 0)) throw new Error(`decay factor must be positive, got ${factor}`);
+  checkPositiveNumber(factor, "decay factor");
+  if (!Array.isArray(boundaries)) {
+    throw new InvalidInputError("boundaries", `boundaries must be an array of iterations, got ${describeValue(boundaries)}`);
+  }
+  boundaries.forEach((b, i) => checkNonNegativeInteger(b, `boundaries[${i}]`));
   const sorted = [...boundaries].sort((a, b) => a - b);
   return (t) => {
     let drops = 0;
