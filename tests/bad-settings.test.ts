@@ -13,6 +13,8 @@ import { loadDataset } from "../lib/src/data/datasets.js";
 import { shiftImages } from "../lib/src/data/preprocess.js";
 import { decodeNpy, NpyFormatError } from "../lib/src/data/npy.js";
 import { scalar } from "../lib/src/nn/scalar.js";
+import { createLinearClassifier } from "../lib/src/linear/linear.js";
+import { trainModel } from "../lib/src/training/index.js";
 import { badInputTests, type BadInputCase } from "./helpers.js";
 
 /** A version 1.0 `.npy` file of float64 values (what numpy.save writes for a float64 vector). */
@@ -29,9 +31,18 @@ function float64Npy(values: number[]): Buffer {
   return Buffer.concat([prefix, Buffer.from(header, "latin1"), data]);
 }
 
+const blobs = toyBlobs({ n: 40, seed: 1 });
+const linear = () => createLinearClassifier({ inputDim: 2, numClasses: 2, loss: "svm", seed: 1 });
 const images = { x: new Float32Array(2 * 16), y: new Int32Array([0, 1]), n: 2, d: 16 };
 
 const cases: BadInputCase[] = [
+  // training options: a typo must not train the defaults
+  { name: "training option 'epoch'", run: () => trainModel(linear(), blobs, { learningRate: 0.1, epoch: 1 } as never), message: /^training options: unknown option 'epoch'; did you mean 'epochs'\?$/ },
+  { name: "training option 'lr'", run: () => trainModel(linear(), blobs, { learningRate: 0.1, lr: 1 } as never), message: /unknown option 'lr'; did you mean 'learningRate'\?/ },
+  { name: "training option 'batch_size'", run: () => trainModel(linear(), blobs, { learningRate: 0.1, batch_size: 5 } as never), message: /unknown option 'batch_size'; did you mean 'batchSize'\?/ },
+  { name: "onDiverge 'ignore'", run: () => trainModel(linear(), blobs, { learningRate: 0.1, onDiverge: "ignore" } as never), message: /^onDiverge must be one of "throw", "stop"; got "ignore"$/ },
+  { name: "an optimiser that is a name", run: () => trainModel(linear(), blobs, { learningRate: 0.1, optimizer: "adam" } as never), message: /^optimizer must be an optimiser such as adamOptimizer\(\), got "adam"$/ },
+  { name: "onEpoch that is not a function", run: () => trainModel(linear(), blobs, { learningRate: 0.1, onEpoch: true } as never), message: /^onEpoch must be a function, got true$/ },
   // optimisers: each setting in its range, named with the optimiser
   { name: "momentum NaN", run: () => momentumOptimizer({ momentum: NaN }), message: /^momentum: momentum must be a number in \[0, 1\), got NaN$/ },
   { name: "momentum 1.5", run: () => momentumOptimizer({ momentum: 1.5 }), message: /momentum must be a number in \[0, 1\), got 1.5/ },

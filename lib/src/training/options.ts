@@ -49,6 +49,15 @@ export interface TrainOptions {
 }
 
 /** What `onIteration` receives after each update. */
+/** Every option `TrainOptions` has: any other name is a typo (`epoch`, `lr`) and an error. */
+export const TRAIN_OPTION_NAMES: readonly (keyof TrainOptions)[] = [
+  "epochs", "iterations", "batchSize", "learningRate", "optimizer", "seed", "printEvery", "log", "live",
+  "validation", "trainAccuracySample", "onDiverge", "keepBest", "onIteration", "onEpoch",
+];
+
+/** What `onDiverge` may say. */
+export const ON_DIVERGE_CHOICES: readonly NonNullable<TrainOptions["onDiverge"]>[] = ["throw", "stop"];
+
 export interface IterationInfo {
   /** 1-based number of the update just done. */
   iteration: number;

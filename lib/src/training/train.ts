@@ -18,7 +18,9 @@ import { liveProgress } from "../core/progress.js";
 import { sgdOptimizer } from "../optim/optimizers.js";
 import { asSchedule, scheduledRate } from "../optim/schedules.js";
 import {
+  checkKnownOptions,
   checkNonNegativeInteger,
+  checkOneOf,
   checkPositiveInteger,
   describeValue,
   InvalidInputError,
@@ -28,7 +30,7 @@ import { checkUsable, modelAccuracy } from "../core/model.js";
 import { createBatchSampler } from "./batches.js";
 import { trainingStep } from "./step.js";
 import { disposeSnapshot, restoreParameters, snapshotParameters, trainAccuracySample, type ParameterSnapshot } from "./evaluate.js";
-import { TrainingDivergedError, type EpochRecord, type TrainHistory, type TrainOptions } from "./options.js";
+import { ON_DIVERGE_CHOICES, TRAIN_OPTION_NAMES, TrainingDivergedError, type EpochRecord, type TrainHistory, type TrainOptions } from "./options.js";
 
 /**
  * Shapes, finite values and labels, checked once here (so NaN inputs are named by row and column,
@@ -47,6 +49,33 @@ const EXPLOSION_FACTOR = 1e3;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
+ * Names, kinds and choices of the training options (numbers are checked where they are read):
+ * a misspelt name, `onDiverge: "ignore"` or a callback that is not a function fails here, before
+ * any work, instead of being ignored.
+ */
+function checkTrainOptions(options: TrainOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidInputError("options", `training options must be an object with at least learningRate, got ${describeValue(options)}`);
+  }
+  checkKnownOptions(options, TRAIN_OPTION_NAMES, "training options");
+  if (options.onDiverge !== undefined) checkOneOf(options.onDiverge, ON_DIVERGE_CHOICES, "onDiverge");
+  for (const name of ["live", "keepBest"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "boolean") {
+      throw new InvalidInputError(name, `${name} must be true or false, got ${describeValue(options[name])}`);
+    }
+  }
+  for (const name of ["log", "onIteration", "onEpoch"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "function") {
+      throw new InvalidInputError(name, `${name} must be a function, got ${describeValue(options[name])}`);
+    }
+  }
+  const optimizer: unknown = options.optimizer;
+  if (optimizer !== undefined && (typeof optimizer !== "object" || optimizer === null || typeof (optimizer as { step?: unknown }).step !== "function")) {
+    throw new InvalidInputError("optimizer", `optimizer must be an optimiser such as adamOptimizer(), got ${describeValue(optimizer)}`);
+  }
+}
+
+/**
  * Trains `model` on `train` with mini-batch gradient descent and returns the loss history and
  * per-epoch accuracies. Async only so that notebook output appears while it runs.
  */
@@ -55,6 +84,7 @@ export async function trainModel(model: TrainableModel, trainInput: Examples, op
     throw new InvalidInputError("model", `trainModel needs a TrainableModel (params, lossAndGrads, scores), got ${describeValue(model)}`);
   }
   checkUsable(model);
+  checkTrainOptions(options);
   const train = checkedExamples(model, trainInput, "training set");
   const validation = options.validation ? checkedExamples(model, options.validation, "validation set") : undefined;
   if (options.epochs !== undefined) checkPositiveInteger(options.epochs, "epochs");
@@ -64,14 +94,14 @@ export async function trainModel(model: TrainableModel, trainInput: Examples, op
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 0)) {
     throw new InvalidInputError("batchSize", `batchSize must be a positive integer (or 0 for full batch), got ${options.batchSize}`);
   }
-  if (options.keepBest && !validation) throw new Error("keepBest needs a validation set to pick the best epoch");
+  if (options.keepBest && !validation) throw new InvalidInputError("keepBest", "keepBest needs a validation set to pick the best epoch");
 
   const seeds = createRng(options.seed ?? 0);
   const batches = createBatchSampler(train, options.batchSize ?? 200, seeds.seed());
   const total = options.iterations ?? batches.perEpoch * (options.epochs ?? 10);
   if (!Number.isInteger(total) || total < 1) {
     batches.dispose();
-    throw new Error(`need at least one iteration, got ${total}`);
+    throw new InvalidInputError("iterations", `need at least one iteration, got ${total}`);
   }
   const schedule = asSchedule(options.learningRate);
   const optimizer = options.optimizer ?? sgdOptimizer(); // disposed at the end when made here
