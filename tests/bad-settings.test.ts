@@ -4,7 +4,7 @@
  * and end silently wrong (NaN weights, a divergence blamed on the learning rate, an empty
  * training set, Infinity read as data) or crash (out of memory, a RangeError).
  */
-import { test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { adagradOptimizer, adamOptimizer, momentumOptimizer, nesterovOptimizer, rmspropOptimizer, sgdOptimizer } from "../lib/src/optim/optimizers.js";
 import { stepDecaySchedule } from "../lib/src/optim/schedules.js";
@@ -15,7 +15,12 @@ import { decodeNpy, NpyFormatError } from "../lib/src/data/npy.js";
 import { scalar } from "../lib/src/nn/scalar.js";
 import { createLinearClassifier } from "../lib/src/linear/linear.js";
 import { trainModel } from "../lib/src/training/index.js";
+import { initBackend } from "../lib/src/runtime/backend.js";
 import { badInputTests, type BadInputCase } from "./helpers.js";
+
+before(async () => {
+  await initBackend({ log: false });
+});
 
 /** A version 1.0 `.npy` file of float64 values (what numpy.save writes for a float64 vector). */
 function float64Npy(values: number[]): Buffer {
