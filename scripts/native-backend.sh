@@ -22,9 +22,13 @@
 #                             CLASSIFIERS_BACKEND=wasm decides the backend at run time)
 #   CLASSIFIERS_NATIVE=retry  build now even if a build failed within the last day
 #   CLASSIFIERS_CACHE_DIR     where built bindings and libraries are kept
-#   CLASSIFIERS_TF_VERSION    the tensorflow-cpu version to fetch (default: the newest 2.x pip finds)
+#   CLASSIFIERS_TF_VERSION    the tensorflow-cpu version to build against (default: TESTED_TF_VERSION below)
 #   CLASSIFIERS_NO_APT=1      never apt-get python3-pip when pip is missing
 set -uo pipefail
+# The tensorflow-cpu release the binding patch and the tests were checked against. It is pinned so that
+# a new TensorFlow release changes nothing here until this line changes; it is part of the cache key.
+TESTED_TF_VERSION=2.21.0
+tf_version_wanted=${CLASSIFIERS_TF_VERSION:-$TESTED_TF_VERSION}
 cd "$(dirname "$0")/.."
 source scripts/apt.sh
 root=$PWD
@@ -50,7 +54,7 @@ if [ "${CLASSIFIERS_NATIVE:-1}" = 0 ] && [ -f "$marker" ]; then
 fi
 # The route note of this script's current build; a binding from an older version of the script is
 # replaced (through the cache or a build) instead of kept.
-route_note="binding built against the tensorflow-cpu wheel, shields products from signals, runs small ops on the calling thread, fuses bias and ReLU into products"
+route_note="binding built against the tensorflow-cpu $tf_version_wanted wheel, shields products from signals, runs small ops on the calling thread, fuses bias and ReLU into products"
 if [ -d "$pkg" ] && [ -f "$marker" ] && [ "$(cat "$marker")" != "$route_note" ]; then
   say "native backend: replacing a binding from an older setup ($(cat "$marker"))"
   unlink_build
@@ -97,8 +101,7 @@ install_from() {
 # entries are not, or differently).
 prefix="tfjs-node-$tfjs_node_version-node-abi$node_abi-napi$napi-sigshield-smallops-fused-tf"
 find_cached() {
-  local want=${CLASSIFIERS_TF_VERSION:-}
-  ls -d "$cache_root/$prefix"${want:-*} 2>/dev/null | sort -V | tail -n 1
+  ls -d "$cache_root/$prefix$tf_version_wanted" 2>/dev/null
 }
 use_cached() {
   local entry=$1 how=$2
@@ -149,8 +152,7 @@ node_dir=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
 work=$(mktemp -d "$cache_root/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 say "native backend: building tfjs-node's binding against the tensorflow-cpu wheel (once; about a minute)..."
-spec="tensorflow-cpu${CLASSIFIERS_TF_VERSION:+==$CLASSIFIERS_TF_VERSION}"
-[ -n "${CLASSIFIERS_TF_VERSION:-}" ] || spec="tensorflow-cpu>=2.9,<3"
+spec="tensorflow-cpu==$tf_version_wanted"
 pip_download() {
   "$python" -m pip download --no-deps --only-binary=:all: --retries 1 --timeout 15 \
     --disable-pip-version-check -q -d "$work/wheel" "$@" "$spec" > "$work/pip.log" 2>&1
