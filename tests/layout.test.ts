@@ -1,6 +1,7 @@
 /**
  * The library's shape: no import cycles between modules (library and benchmark), so every module
- * can be read, tested and loaded on its own.
+ * can be read, tested and loaded on its own, and no import cycles between the folders of lib/src (they
+ * depend downwards only: core, runtime, data, ..., models, tune, viz, notebook).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -62,4 +63,39 @@ test("no import cycles in lib/src and bench", () => {
   const files = [...tsFiles(join(root, "lib", "src")), ...tsFiles(join(root, "bench"))];
   assert.ok(files.length > 30, `expected the library's files, found ${files.length}`);
   assert.deepEqual(findCycles(importGraph(files)), []);
+});
+
+/** The folder of lib/src a file belongs to ("" for the package's own index.ts). */
+function libFolder(file: string): string {
+  const parts = relative(join(root, "lib", "src"), file).split(/[\\/]/);
+  return parts.length > 1 ? parts[0]! : "";
+}
+
+/** Imports between the folders of lib/src, as a graph of folders (named by their path). */
+function folderGraph(fileGraph: Map<string, string[]>): Map<string, string[]> {
+  const folders = new Map<string, Set<string>>();
+  for (const [file, targets] of fileGraph) {
+    const from = libFolder(file);
+    if (from === "") continue;
+    const edges = folders.get(join(root, "lib", "src", from)) ?? new Set<string>();
+    for (const target of targets) {
+      const to = libFolder(target);
+      if (to !== "" && to !== from) edges.add(join(root, "lib", "src", to));
+    }
+    folders.set(join(root, "lib", "src", from), edges);
+  }
+  return new Map([...folders].map(([folder, edges]) => [folder, [...edges]]));
+}
+
+test("the folder graph names a cycle between folders when files in them import each other", () => {
+  const a = join(root, "lib", "src", "optim", "strategies.ts");
+  const b = join(root, "lib", "src", "linear", "linear.ts");
+  const files = new Map([[a, [b]], [b, [a]]]);
+  assert.deepEqual(findCycles(folderGraph(files)), [["lib/src/optim", "lib/src/linear", "lib/src/optim"]]);
+});
+
+test("folders of lib/src depend downwards only: no cycle between folders", () => {
+  const graph = folderGraph(importGraph(tsFiles(join(root, "lib", "src"))));
+  assert.ok(graph.size >= 10, `expected the library's folders, found ${graph.size}`);
+  assert.deepEqual(findCycles(graph), []);
 });

@@ -2,7 +2,7 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/backend.js";
-import { gradientDescentSearch, linearSearchProblem, randomLocalSearch, randomSearch } from "../lib/src/optim/search-strategies.js";
+import { gradientDescentSearch, linearSearchProblem, randomLocalSearch, randomSearch } from "../lib/src/linear/search-strategies.js";
 import { toySpiral } from "../lib/src/data/toydata.js";
 
 before(async () => {

@@ -2,4 +2,3 @@
 export * from "./gradcheck.js";
 export * from "./optimizers.js";
 export * from "./schedules.js";
-export * from "./search-strategies.js";

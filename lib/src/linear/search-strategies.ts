@@ -8,10 +8,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createRng, type Rng } from "../core/random.js";
-import { sgdOptimizer } from "./optimizers.js";
+import { sgdOptimizer } from "../optim/optimizers.js";
 import type { Examples } from "../core/types.js";
 import { linearLossVectorized, labelTensor, type LinearLossKind } from "../losses/losses.js";
-import { appendBiasColumn } from "../linear/linear.js";
+import { appendBiasColumn } from "./linear.js";
 import { noRegularizer, type Regularizer } from "../losses/regularizers.js";
 import { numClassesFromLabels } from "../eval/metrics.js";
 
