@@ -14,6 +14,9 @@ import { shiftImages } from "../lib/src/data/preprocess.js";
 import { decodeNpy, NpyFormatError } from "../lib/src/data/npy.js";
 import { scalar } from "../lib/src/nn/scalar.js";
 import { createLinearClassifier } from "../lib/src/linear/linear.js";
+import { binarySvmTrain, createBinaryLinearModel, logisticRegressionTrain, perceptronTrain } from "../lib/src/linear/binary-models.js";
+import { createNetwork } from "../lib/src/nn/network.js";
+import { ConvNet } from "../lib/src/nn/cnn.js";
 import { trainModel } from "../lib/src/training/index.js";
 import { initBackend } from "../lib/src/runtime/backend.js";
 import { badInputTests, type BadInputCase } from "./helpers.js";
@@ -38,6 +41,7 @@ function float64Npy(values: number[]): Buffer {
 
 const blobs = toyBlobs({ n: 40, seed: 1 });
 const linear = () => createLinearClassifier({ inputDim: 2, numClasses: 2, loss: "svm", seed: 1 });
+const binary = { x: new Float64Array([0, 0, 1, 1, 2, 2, 3, 3]), y: new Int32Array([0, 0, 1, 1]), n: 4, d: 2 };
 const images = { x: new Float32Array(2 * 16), y: new Int32Array([0, 1]), n: 2, d: 16 };
 
 const cases: BadInputCase[] = [
@@ -81,6 +85,18 @@ const cases: BadInputCase[] = [
   // float64 files
   { name: "a float64 value float32 cannot hold", run: () => decodeNpy(float64Npy([1, 1e300]), "big.npy"), type: NpyFormatError, message: /big\.npy: value 1e\+300 at index 1 is too large for float32/ },
   { name: "a float64 value that would become 0", run: () => decodeNpy(float64Npy([0, -1e-320]), "tiny.npy"), type: NpyFormatError, message: /tiny\.npy: value -1e-320 at index 1 is too close to 0 for float32 and would become 0/ },
+  // models: each setting checked where it is given
+  { name: "perceptron for −1 epochs", run: () => perceptronTrain(binary, { maxEpochs: -1 }), message: /^maxEpochs must be a positive integer, got -1$/ },
+  { name: "perceptron at a NaN rate", run: () => perceptronTrain(binary, { learningRate: NaN }), message: /^learningRate must be a positive number, got NaN$/ },
+  { name: "perceptron option misspelt", run: () => perceptronTrain(binary, { epochs: 3 } as never), message: /^perceptron options: unknown option 'epochs'; known options: 'learningRate', 'maxEpochs', 'seed', 'shuffle'$/ },
+  { name: "a perceptron asked of the gradient-descent models", run: () => createBinaryLinearModel("perceptron" as "svm", 2, 0), message: /^kind must be one of "logistic", "svm"; got "perceptron"$/ },
+  { name: "binary SVM with λ NaN", run: () => createBinaryLinearModel("svm", 2, NaN), message: /^reg \(the L2 strength λ\) must be a finite number ≥ 0, got NaN$/ },
+  { name: "logistic regression with λ −1", run: () => logisticRegressionTrain(binary, { reg: -1 }), message: /^reg \(the L2 strength λ\) must be a finite number ≥ 0, got -1$/ },
+  { name: "binary SVM option misspelt", run: () => binarySvmTrain(binary, { lr: 0.1 } as never), message: /^binary SVM options: unknown option 'lr'; / },
+  { name: "linear classifier weightScale NaN", run: () => createLinearClassifier({ inputDim: 2, numClasses: 2, loss: "svm", weightScale: NaN }), message: /^weightScale must be a finite number, got NaN$/ },
+  { name: "a network too big to hold", run: () => createNetwork({ layerSizes: [784, 1e7, 10] }), message: /layerSizes \[784,10000000,10\] give 7\.95e\+9 weights and biases, more than the 3e\+8 this library allows/ },
+  { name: "network λ −1", run: () => createNetwork({ layerSizes: [2, 2], reg: -1 }), message: /^reg \(the L2 strength λ\) must be a finite number ≥ 0, got -1$/ },
+  { name: "CNN λ NaN", run: () => new ConvNet({ reg: NaN }), message: /^reg \(the L2 strength λ\) must be a finite number ≥ 0, got NaN$/ },
 ];
 
 badInputTests("bad settings", cases);

@@ -246,7 +246,7 @@ test("bad input fails with a message naming the mistake", async () => {
   assert.throws(() => createNetwork({ layerSizes: [4, 1] }), /needs ≥ 2 outputs \(1 only with loss "bce"\)/);
   assert.throws(() => createNetwork({ layerSizes: [4, 3], activation: "softplus" as ActivationName }), /activation must be one of/);
   assert.throws(() => createNetwork({ layerSizes: [4, 3], loss: "hinge" as "svm" }), /loss must be one of/);
-  assert.throws(() => createNetwork({ layerSizes: [4, 3], reg: -1 }), /reg \(the L2 strength\) must be ≥ 0, got -1/);
+  assert.throws(() => createNetwork({ layerSizes: [4, 3], reg: -1 }), /reg \(the L2 strength λ\) must be a finite number ≥ 0, got -1/);
   assert.throws(() => createNetwork({ layerSizes: [4, 3], init: "glorot" as "he" }), /init must be one of small, he, xavier or a number/);
   const net = createNetwork({ layerSizes: [3, 8, 3], seed: 1 });
   await assert.rejects(net.fit(data, quiet), /training set: examples have 2 features but 3 are expected/);

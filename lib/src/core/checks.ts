@@ -37,6 +37,13 @@ export function checkFiniteNumber(value: unknown, name: string): asserts value i
   }
 }
 
+/** Throws unless `value` is an L2 strength λ: a finite number ≥ 0 (the one "reg ≥ 0" rule every model uses). */
+export function checkRegStrength(value: unknown, name = "reg"): asserts value is number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new InvalidInputError(name, `${name} (the L2 strength λ) must be a finite number ≥ 0, got ${describeValue(value)}`);
+  }
+}
+
 /** Throws unless `value` is a finite number > 0. */
 export function checkPositiveNumber(value: unknown, name: string): asserts value is number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {

@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Classifier, TrainableModel } from "../core/model.js";
 import type { Examples } from "../core/types.js";
-import { checkExampleShape, checkFiniteValues, InvalidInputError } from "../core/checks.js";
+import { checkExampleShape, checkFiniteValues, checkKnownOptions, checkOneOf, checkPositiveInteger, checkPositiveNumber, checkRegStrength, InvalidInputError } from "../core/checks.js";
 import type { ArrayBatch } from "../losses/losses.js";
 import { classifierMethods, type TrainableClassifier } from "../training/classifier.js";
 import type { TrainOptions } from "../training/options.js";
@@ -90,11 +90,18 @@ export interface PerceptronResult {
   modelPerEpoch: BinaryLinearModel[];
 }
 
+const PERCEPTRON_OPTIONS = ["learningRate", "maxEpochs", "seed", "shuffle"] as const;
+
 /** Rosenblatt's perceptron, starting from w = 0, b = 0. */
 export function perceptronTrain(data: BinaryData, options: PerceptronOptions = {}): PerceptronResult {
   checkBinary(data);
+  checkKnownOptions(options, PERCEPTRON_OPTIONS, "perceptron options");
   const alpha = options.learningRate ?? 1;
   const maxEpochs = options.maxEpochs ?? 100;
+  checkPositiveNumber(alpha, "learningRate");
+  checkPositiveInteger(maxEpochs, "maxEpochs");
+  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new InvalidInputError("seed", `seed must be an integer, got ${String(options.seed)}`);
+  if (options.shuffle !== undefined && typeof options.shuffle !== "boolean") throw new InvalidInputError("shuffle", `shuffle must be true or false, got ${String(options.shuffle)}`);
   const { x, y, n, d } = data;
   const model: BinaryLinearModel = { w: new Float64Array(d), b: 0 };
   const mistakesPerEpoch: number[] = [];
@@ -175,6 +182,9 @@ export function logisticSigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
+/** The binary models trained by gradient descent (the perceptron has its own rule: perceptronTrain). */
+const BINARY_GRADIENT_KINDS = ["logistic", "svm"] as const;
+
 /**
  * Logistic regression or the binary SVM as a `TrainableModel`: parameters w [D, 1] and b [1],
  * scores [N, 2] = [0, z] so that argmax picks class 1 exactly when z = w·x + b > 0. Trained by
@@ -189,6 +199,10 @@ export function createBinaryLinearModel(
   reg: number,
   training: Partial<TrainOptions> = {},
 ): BinaryLinearClassifier {
+  // The perceptron is not trained by gradient descent: it has its own function, perceptronTrain.
+  checkOneOf(kind, BINARY_GRADIENT_KINDS, "kind");
+  checkPositiveInteger(numFeatures, "numFeatures");
+  checkRegStrength(reg);
   const params = {
     w: tf.variable(tf.zeros([numFeatures, 1]), true, undefined, "float32"),
     b: tf.variable(tf.zeros([1]), true, undefined, "float32"),
@@ -246,6 +260,7 @@ const BINARY_TRAINING: TrainOptions = { learningRate: 0.1, iterations: 1000, bat
 
 async function trainBinary(kind: "logistic" | "svm", data: BinaryData, options: BinaryGradientOptions, defaultReg: number): Promise<BinaryGradientResult> {
   checkBinary(data);
+  checkKnownOptions(options, ["learningRate", "iterations", "reg"], `${kind === "svm" ? "binary SVM" : "logistic regression"} options`);
   const model = createBinaryLinearModel(kind, data.d, options.reg ?? defaultReg);
   try {
     const history = await model.fit(

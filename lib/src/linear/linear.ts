@@ -19,7 +19,7 @@ import {
 } from "../losses/losses.js";
 import { checkRegularizer, noRegularizer, type Regularizer } from "../losses/regularizers.js";
 import type { TrainableModel } from "../core/model.js";
-import { checkOneOf } from "../core/checks.js";
+import { checkFiniteNumber, checkOneOf, InvalidInputError } from "../core/checks.js";
 import { classifierMethods, type TrainableClassifier } from "../training/classifier.js";
 import type { TrainOptions } from "../training/options.js";
 
@@ -149,8 +149,13 @@ export function createLinearClassifier(options: LinearClassifierOptions): Linear
   const { inputDim: d, numClasses: c } = options;
   checkOneOf(options.loss, LINEAR_LOSS_KINDS, "loss");
   if (!Number.isInteger(d) || d <= 0 || !Number.isInteger(c) || c < 2) {
-    throw new Error(`a linear classifier needs inputDim ≥ 1 and numClasses ≥ 2, got ${d} and ${c}`);
+    throw new InvalidInputError("inputDim", `a linear classifier needs inputDim ≥ 1 and numClasses ≥ 2, got ${d} and ${c}`);
   }
+  if (options.weightScale !== undefined) {
+    checkFiniteNumber(options.weightScale, "weightScale");
+    if (options.weightScale < 0) throw new InvalidInputError("weightScale", `weightScale (the spread of the first random weights) must be ≥ 0, got ${options.weightScale}`);
+  }
+  if (options.seed !== undefined) checkFiniteNumber(options.seed, "seed");
   const reg = checkRegularizer(options.reg ?? noRegularizer);
   const biasTrick = options.biasTrick ?? false;
   const rows = biasTrick ? d + 1 : d;

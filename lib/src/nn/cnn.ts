@@ -24,7 +24,7 @@
  * take the parameters as an argument, which is what gradient checks and `tf.grad` need.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { checkFiniteNumber, checkKnownOptions, checkNonNegativeInteger, checkPositiveInteger, InvalidInputError } from "../core/checks.js";
+import { checkFiniteNumber, checkKnownOptions, checkNonNegativeInteger, checkPositiveInteger, checkRegStrength, InvalidInputError } from "../core/checks.js";
 import { createRng } from "../core/random.js";
 import type { Classifier, TrainableModel } from "../core/model.js";
 import type { Examples } from "../core/types.js";
@@ -153,8 +153,7 @@ export function planConvNet(options: ConvNetOptions = {}): ConvNetPlan {
   const dropout = options.dropout ?? 0;
   checkDropoutProbability(dropout, "dropout");
   const reg = options.reg ?? 0;
-  checkFiniteNumber(reg, "reg");
-  if (reg < 0) throw new InvalidInputError("reg", `reg (the L2 strength) must be ≥ 0, got ${reg}`);
+  checkRegStrength(reg);
   if (options.batchNorm !== undefined && typeof options.batchNorm !== "boolean") throw new InvalidInputError("batchNorm", `batchNorm must be true or false, got ${JSON.stringify(options.batchNorm)}`);
   if (options.init !== undefined && typeof options.init !== "number" && !INIT_SCHEMES.includes(options.init)) {
     throw new InvalidInputError("init", `init must be one of ${INIT_SCHEMES.join(", ")} or a number, got ${JSON.stringify(options.init)}`);

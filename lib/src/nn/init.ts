@@ -29,7 +29,19 @@ export function checkLayerSizes(layerSizes: unknown): asserts layerSizes is numb
       throw new InvalidInputError("layerSizes", `layerSizes[${i}] must be a positive integer, got ${JSON.stringify(size)} (in ${JSON.stringify(layerSizes)})`);
     }
   });
+  // Checked before any weight exists: a size too large to allocate would otherwise end in a raw
+  // RangeError from deep inside the initialiser (or the process running out of memory).
+  const parameters = (layerSizes as number[]).slice(1).reduce((sum, out, i) => sum + ((layerSizes as number[])[i]! + 1) * out, 0);
+  if (parameters > MAX_NETWORK_PARAMETERS) {
+    throw new InvalidInputError(
+      "layerSizes",
+      `layerSizes ${JSON.stringify(layerSizes)} give ${parameters.toExponential(2)} weights and biases, more than the ${MAX_NETWORK_PARAMETERS.toExponential(0)} this library allows (${(MAX_NETWORK_PARAMETERS * 4 / 2 ** 30).toFixed(1)} GiB of float32, before gradients and optimiser state); use smaller layers`,
+    );
+  }
 }
+
+/** The most weights and biases a fully connected network may have (float32: 1 GiB of values). */
+export const MAX_NETWORK_PARAMETERS = 2 ** 28;
 
 /** Number of weights and biases of a fully connected network with these layer sizes. */
 export function countParameters(layerSizes: readonly number[]): { weights: number; biases: number; total: number } {

@@ -11,7 +11,7 @@
  * is what gradient checks and `tf.grad` need.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { checkFiniteNumber, checkOneOf, InvalidInputError } from "../core/checks.js";
+import { checkFiniteNumber, checkOneOf, checkRegStrength, InvalidInputError } from "../core/checks.js";
 import type { TrainableModel } from "../core/model.js";
 import { l2Regularizer, NETWORK_LOSS_KINDS, networkLossFromScores, regularizerTerms, type NetworkLossKind } from "../losses/index.js";
 import { classifierMethods, type TrainableClassifier, type TrainOptions } from "../training/index.js";
@@ -200,10 +200,7 @@ export function checkNetworkOptions(options: NetworkOptions): void {
   if (outputs < 2 && options.loss !== "bce") {
     throw new InvalidInputError("layerSizes", `the last layer gives one score per class and needs ≥ 2 outputs (1 only with loss "bce"), got ${outputs}`);
   }
-  if (options.reg !== undefined) {
-    checkFiniteNumber(options.reg, "reg");
-    if (options.reg < 0) throw new InvalidInputError("reg", `reg (the L2 strength) must be ≥ 0, got ${options.reg}`);
-  }
+  if (options.reg !== undefined) checkRegStrength(options.reg);
   if (options.leakyAlpha !== undefined) checkFiniteNumber(options.leakyAlpha, "leakyAlpha");
   if (options.seed !== undefined) checkFiniteNumber(options.seed, "seed");
 }
