@@ -91,7 +91,7 @@ test("the native backend names TensorFlow's version and how tfjs-node was instal
   assert.ok(info.native, "native info is set for the tensorflow backend");
   assert.match(info.native.tensorflowVersion, /^\d+\.\d+\.\d+/);
   assert.match(info.native.tfjsNodeVersion, /^\d+\.\d+\.\d+$/);
-  assert.match(info.native.route, /tfjs-node's own install|built against the tensorflow-cpu wheel/);
+  assert.match(info.native.route, /tfjs-node's own install|built against the tensorflow-cpu \d+\.\d+\.\d+ wheel/);
   assert.ok(info.summary.includes(`TensorFlow ${info.native.tensorflowVersion}`), info.summary);
   // and it computes: a product checked by hand
   const product = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])).arraySync());

@@ -80,7 +80,9 @@ function nativeInfo(): NativeInfo {
 
 const defaultLoaders: Record<BackendName, BackendLoader> = {
   async tensorflow() {
-    // libtensorflow prints start-up notes (CPU features) on stderr unless told otherwise.
+    // Quiets TensorFlow's own INFO and WARNING logs. Its two oneDNN start-up lines ("All log messages
+    // before absl::InitializeLog()…") ignore it in 2.21 (measured); TF_ENABLE_ONEDNN_OPTS=0 removes
+    // them but trains a 2-layer network ~25% slower, so they stay.
     process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
     // The binding scripts/native-backend.sh builds holds a profiler's SIGPROF off during products
     // when asked before it loads (runtime/native.ts says why); only worth its cost under a profiler.
