@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { chooseBackend, initBackend, backendInfo, type BackendLoader, type BackendName } from "../lib/src/runtime/backend.js";
+import { chooseBackend, initBackend, backendInfo, fastMatrixProducts, type BackendLoader, type BackendName } from "../lib/src/runtime/backend.js";
 
 const unavailable = (why: string): BackendLoader => async () => {
   throw new Error(why);
@@ -88,6 +88,7 @@ test("the native backend names TensorFlow's version and how tfjs-node was instal
     return;
   }
   assert.equal(tf.getBackend(), "tensorflow");
+  assert.equal(fastMatrixProducts(), true, "kNN's \"auto\" searches densely on the native backend");
   assert.ok(info.native, "native info is set for the tensorflow backend");
   assert.match(info.native.tensorflowVersion, /^\d+\.\d+\.\d+/);
   assert.match(info.native.tfjsNodeVersion, /^\d+\.\d+\.\d+$/);
@@ -105,5 +106,53 @@ test("sign is exact on every backend, tiny values included (wasm's own kernel gi
     assert.equal(tf.getBackend(), name);
     const values = tf.tidy(() => tf.sign(tf.tensor1d([1e-7, -1e-7, 0, 2.5, -3e20, 1e-30])).arraySync());
     assert.deepEqual(values, [1, -1, 0, 1, -1, 1], name);
+    assert.equal(fastMatrixProducts(), false, `${name}: kNN's "auto" may prune here`);
   }
+});
+
+test("products with transposed operands agree on every backend (wasm transposes them itself before its product)", async () => {
+  const loaders = { tensorflow: unavailable("not needed here"), wasm: realWasm, cpu: realCpu };
+  const results: Record<string, number[][][]> = {};
+  for (const name of ["cpu", "wasm"] as const) {
+    await chooseBackend(name, loaders);
+    const before = tf.memory().numTensors;
+    results[name] = tf.tidy(() => {
+      const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]); // [2, 3]
+      const d = tf.tensor2d([[1, -1], [2, 0.5]]); // [2, 2]
+      const batched = tf.reshape(tf.range(0, 12), [2, 3, 2]);
+      return [
+        tf.matMul(x, d, true, false).arraySync() as number[][], // xᵀ·d [3, 2]
+        tf.matMul(d, x, false, false).arraySync() as number[][],
+        tf.matMul(x, x, true, false).arraySync() as number[][], // xᵀ·x [3, 3]
+        tf.matMul(x, d, true, true).arraySync() as number[][], // xᵀ·dᵀ
+        ...(tf.matMul(batched, batched, true, false).arraySync() as number[][][]),
+      ];
+    });
+    assert.equal(tf.memory().numTensors, before, `${name}: no tensor left behind`);
+  }
+  // xᵀ·d by hand: column j of x dotted with column k of d
+  assert.deepEqual(results.cpu![0], [[9, 1], [12, 0.5], [15, 0]]);
+  assert.deepEqual(results.wasm, results.cpu);
+});
+
+test("slices agree on every backend (wasm copies whole rows as one block)", async () => {
+  const loaders = { tensorflow: unavailable("not needed here"), wasm: realWasm, cpu: realCpu };
+  const results: Record<string, unknown[]> = {};
+  for (const name of ["cpu", "wasm"] as const) {
+    await chooseBackend(name, loaders);
+    const before = tf.memory().numTensors;
+    results[name] = tf.tidy(() => {
+      const x = tf.reshape(tf.range(0, 20, 1, "float32"), [5, 4]);
+      return [
+        tf.slice(x, [1, 0], [2, 4]).arraySync(), // whole rows
+        tf.slice(x, [3, 0], [-1, -1]).arraySync(), // to the end
+        tf.slice(x, [0, 1], [2, 2]).arraySync(), // not whole rows: the backend's own kernel
+        tf.slice(x, [4, 0], [0, 4]).shape, // no rows
+      ];
+    });
+    assert.equal(tf.memory().numTensors, before, `${name}: no tensor left behind`);
+  }
+  assert.deepEqual(results.cpu![0], [[4, 5, 6, 7], [8, 9, 10, 11]]);
+  assert.deepEqual(results.cpu![1], [[12, 13, 14, 15], [16, 17, 18, 19]]);
+  assert.deepEqual(results.wasm, results.cpu);
 });

@@ -99,3 +99,32 @@ test("folders of lib/src depend downwards only: no cycle between folders", () =>
   assert.ok(graph.size >= 10, `expected the library's folders, found ${graph.size}`);
   assert.deepEqual(findCycles(graph), []);
 });
+
+/**
+ * What a file outside runtime/ may not say in code (comments aside): a backend's name as a string,
+ * a question about the active backend, or an import of the native fast paths. Speed lives in
+ * runtime/, behind TensorFlow.js's kernel registry; the code students read knows no backend.
+ */
+export function backendMentions(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+  const found: string[] = [];
+  for (const m of code.matchAll(/["'`](tensorflow|wasm|cpu|webgl|webgpu)["'`]/g)) found.push(`the backend name ${m[0]}`);
+  for (const m of code.matchAll(/\b(getBackend|findBackend|setBackend|tf\.backend)\s*\(/g)) found.push(`${m[1]}()`);
+  for (const m of code.matchAll(/from\s+"[^"]*runtime\/native[^"]*"/g)) found.push(`an import ${m[0]}`);
+  return found;
+}
+
+test("the backend check finds names, backend questions and native imports, and ignores comments", () => {
+  assert.deepEqual(backendMentions(`// on "wasm" this is slow\n/* tf.getBackend() */ const x = 1;`), []);
+  assert.deepEqual(backendMentions(`if (tf.getBackend() === "tensorflow") f();`), ["the backend name \"tensorflow\"", "getBackend()"]);
+  assert.deepEqual(backendMentions(`import { fusedAdam } from "../runtime/native.js";`), ['an import from "../runtime/native.js"']);
+  assert.deepEqual(backendMentions(`const b = tf.backend() as Heap;`), ["tf.backend()"]);
+});
+
+test("no file of lib/src outside runtime/ names a backend or imports the native fast paths", () => {
+  const lib = join(root, "lib", "src");
+  const offenders = tsFiles(lib)
+    .filter((file) => !relative(lib, file).startsWith("runtime/"))
+    .flatMap((file) => backendMentions(readFileSync(file, "utf8")).map((what) => `${relative(root, file)}: ${what}`));
+  assert.deepEqual(offenders, []);
+});

@@ -11,7 +11,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expectedSignals, fusedAdam, fusedAffine, fusedSgd, FUSED_AFFINE_MAX_MACS, nativeMatMulBlocker, profilerInSight, setNativeKernels } from "../lib/src/runtime/native.js";
+import { expectedSignals, fusedAdam, fusedSgd, FUSED_AFFINE_MAX_MACS, nativeMatMulBlocker, profilerInSight, setNativeKernels } from "../lib/src/runtime/native.js";
 import { InvalidInputError } from "../lib/src/core/checks.js";
 import { backendInfo, FUSED_ROUTE, SHIELDED_ROUTE, SMALL_OPS_ROUTE } from "../lib/src/runtime/backend.js";
 import { DEFAULT_SMALL_OP_ELEMENTS, requestedSmallOpElements } from "../lib/src/runtime/env.js";
@@ -325,39 +325,62 @@ test("a shielding binding leaves the main thread blocking asynchronous signals e
   for (const tid of tfThreads) assert.ok(blocked(tid) & bit(SIGPROF) && blocked(tid) & bit(SIGINT), `TensorFlow thread ${tid} takes signals`);
 });
 
-test("x·W + b and its ReLU as one native kernel give the values and gradients of product, bias and ReLU", (t) => {
+test("tf.fused.matMul (x·W + b, then ReLU) runs as one native kernel and gives the values and gradients of product, bias and ReLU", (t) => {
   if (!native || !backendInfo().native?.route.includes(FUSED_ROUTE)) return t.skip("setup's native binding only");
+  // The binding's functions are read-only: a stand-in that inherits them records the ops run.
+  const backend = tf.backend() as unknown as { binding: { executeOp: (name: string, ...rest: unknown[]) => unknown } };
+  const { binding } = backend;
+  const ops: string[] = [];
+  backend.binding = Object.create(binding, { executeOp: { value: (name: string, ...rest: unknown[]) => (ops.push(name), binding.executeOp(name, ...rest)) } });
+  try {
+    tf.tidy(() => {
+      const x = tf.randomNormal([6, 7], 0, 1, "float32", 1) as tf.Tensor2D;
+      const W = tf.randomNormal([7, 5], 0, 1, "float32", 2) as tf.Tensor2D;
+      const b = tf.randomNormal([5], 0, 1, "float32", 3) as tf.Tensor1D;
+      const weights = tf.randomNormal([6, 5], 0, 1, "float32", 4); // a loss that weighs every output differently
+      for (const relu of [true, false]) {
+        const threeKernels = (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => {
+          const z = tf.add(tf.matMul(x, W), b);
+          return relu ? tf.relu(z) : z;
+        };
+        const oneKernel = (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.fused.matMul({ a: x as tf.Tensor2D, b: W as tf.Tensor2D, bias: b, activation: relu ? "relu" : "linear" });
+        const want = threeKernels(x, W, b);
+        assert.ok(!relu || tf.min(want).dataSync()[0] === 0, "the test needs some negative pre-activations");
+        ops.length = 0;
+        const got = oneKernel(x, W, b);
+        assert.deepEqual(ops.filter((op) => /MatMul|BiasAdd|Relu/.test(op)), ["_FusedMatMul"], `one native kernel (relu ${relu})`);
+        assert.ok(tf.max(tf.abs(tf.sub(got, want))).dataSync()[0]! < 1e-5, `values differ (relu ${relu})`);
+        const loss = (f: typeof threeKernels) => (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(x, W, b), weights));
+        const wantGrads = tf.grads(loss(threeKernels))([x, W, b]);
+        const gotGrads = tf.grads(loss(oneKernel))([x, W, b]);
+        ["x", "W", "b"].forEach((name, i) => {
+          const gap = tf.max(tf.abs(tf.sub(gotGrads[i]!, wantGrads[i]!))).dataSync()[0]!;
+          assert.ok(gap < 1e-5, `∂/∂${name} differs by ${gap} (relu ${relu})`);
+        });
+      }
+      // products too big for one thread keep MatMul and its threads
+      assert.ok(1024 * 1024 * 16 > FUSED_AFFINE_MAX_MACS);
+      ops.length = 0;
+      tf.fused.matMul({ a: tf.zeros([1024, 1024]), b: tf.zeros([1024, 16]), bias: tf.zeros([16]), activation: "relu" }).dataSync();
+      assert.ok(!ops.includes("_FusedMatMul"), `a big product stayed on MatMul: ${ops.join(", ")}`);
+      // and a sigmoid is not TensorFlow's to fuse: tfjs-node's own path, same values
+      const sigmoid = tf.fused.matMul({ a: x, b: W, bias: b, activation: "sigmoid" });
+      assert.ok(tf.max(tf.abs(tf.sub(sigmoid, tf.sigmoid(tf.add(tf.matMul(x, W), b))))).dataSync()[0]! < 1e-6);
+    });
+  } finally {
+    backend.binding = binding;
+  }
+});
+
+test("reshapes on the native backend keep values, infer -1 and leave no tensor behind", (t) => {
+  if (!native) return t.skip("native backend only");
+  const before = tf.memory().numTensors;
   tf.tidy(() => {
-    const x = tf.randomNormal([6, 7], 0, 1, "float32", 1) as tf.Tensor2D;
-    const W = tf.randomNormal([7, 5], 0, 1, "float32", 2) as tf.Tensor2D;
-    const b = tf.randomNormal([5], 0, 1, "float32", 3) as tf.Tensor1D;
-    const weights = tf.randomNormal([6, 5], 0, 1, "float32", 4); // a loss that weighs every output differently
-    for (const relu of [true, false]) {
-      const threeKernels = (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => {
-        const z = tf.add(tf.matMul(x, W), b);
-        return relu ? tf.relu(z) : z;
-      };
-      const oneKernel = (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => {
-        const out = fusedAffine(x as tf.Tensor2D, W as tf.Tensor2D, b as tf.Tensor1D, relu);
-        assert.ok(out, "fusedAffine declined a small float32 product on the binding that has it");
-        return out;
-      };
-      const want = threeKernels(x, W, b);
-      assert.ok(!relu || tf.min(want).dataSync()[0] === 0, "the test needs some negative pre-activations");
-      assert.ok(tf.max(tf.abs(tf.sub(oneKernel(x, W, b), want))).dataSync()[0]! < 1e-5, `values differ (relu ${relu})`);
-      const loss = (f: typeof threeKernels) => (x: tf.Tensor, W: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(x, W, b), weights));
-      const wantGrads = tf.grads(loss(threeKernels))([x, W, b]);
-      const gotGrads = tf.grads(loss(oneKernel))([x, W, b]);
-      ["x", "W", "b"].forEach((name, i) => {
-        const gap = tf.max(tf.abs(tf.sub(gotGrads[i]!, wantGrads[i]!))).dataSync()[0]!;
-        assert.ok(gap < 1e-5, `∂/∂${name} differs by ${gap} (relu ${relu})`);
-      });
-    }
-    // products too big for one thread keep MatMul and its threads
-    const big = tf.zeros([1024, 1024]) as tf.Tensor2D;
-    assert.ok(1024 * 1024 * 16 > FUSED_AFFINE_MAX_MACS);
-    assert.equal(fusedAffine(big, tf.zeros([1024, 16]) as tf.Tensor2D, tf.zeros([16]) as tf.Tensor1D, true), undefined);
-    // and shapes that do not fit are left to the layer's own error message
-    assert.equal(fusedAffine(x, tf.zeros([6, 5]) as tf.Tensor2D, b, true), undefined);
+    const x = tf.reshape(tf.range(0, 24), [2, 3, 4]);
+    assert.deepEqual(tf.reshape(x, [4, -1]).shape, [4, 6]);
+    assert.deepEqual(tf.reshape(x, [4, -1]).arraySync(), [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11], [12, 13, 14, 15, 16, 17], [18, 19, 20, 21, 22, 23]]);
+    assert.deepEqual(tf.reshape(tf.cast(x, "int32"), [24]).dataSync(), Int32Array.from({ length: 24 }, (_, i) => i));
+    assert.throws(() => tf.reshape(x, [5, 5]));
   });
+  assert.equal(tf.memory().numTensors, before);
 });

@@ -5,3 +5,4 @@ export * from "./random.js";
 export * from "./types.js";
 export * from "./timing.js";
 export * from "./checks.js";
+export * from "./update-kernels.js";

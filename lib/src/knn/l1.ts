@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { availableParallelism } from "node:os";
 import { Worker as NodeWorker } from "node:worker_threads";
 import type { NeighborResult } from "./search-types.js";
-import { heapView } from "./rows.js";
+import { valuesView } from "../runtime/values-view.js";
 import { runOnWorker, startWorkers } from "../runtime/worker-pool.js";
 // ---------------------------------------------------------------------------------------------
 // Exact L1 search.
@@ -255,7 +255,7 @@ export async function l1Search(
   const indices = new Int32Array(m * k);
   const distances = new Float32Array(m * k);
   // Read in place from the wasm heap when possible: no await between taking the view and using it.
-  const trainValues = heapView(train) ?? ((await train.data()) as Float32Array);
+  const trainValues = valuesView(train) ?? ((await train.data()) as Float32Array);
   const { order, dVary } = l1FeatureOrder(trainValues, n, d);
   const sharedTrain = new Float32Array(new SharedArrayBuffer(n * d * 4));
   permuteRows(trainValues, 0, n, d, order, sharedTrain);
@@ -294,7 +294,7 @@ export async function l1Search(
   let queryCopy: Float32Array | null = null;
   for (let start = 0; start < m; start += chunkSize) {
     const rows = Math.min(chunkSize, m - start);
-    const queryValues = heapView(queries) ?? (queryCopy ??= (await queries.data()) as Float32Array);
+    const queryValues = valuesView(queries) ?? (queryCopy ??= (await queries.data()) as Float32Array);
     permuteRows(queryValues, start, rows, d, order, job.queries);
     groupSums(queryValues, start, rows, d, groupOrder, job.queryGroups);
     for (let r = 0; r < rows; r++) {

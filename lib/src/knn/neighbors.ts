@@ -26,7 +26,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { l1Search } from "./l1.js";
 import { prunedSearch, usePruning } from "./pruned.js";
-import { sliceRows } from "./rows.js";
 
 export type { Metric, NearestNeighborsOptions, NeighborResult, NeighborStrategy } from "./search-types.js";
 export { METRICS, NEIGHBOR_STRATEGIES } from "./search-types.js";
@@ -196,7 +195,7 @@ export async function nearestNeighbors(
 
     for (let start = 0; start < m; start += chunkSize) {
       const rows = Math.min(chunkSize, m - start);
-      const chunk = sliceRows(queriesF, start, rows);
+      const chunk = tf.slice(queriesF, [start, 0], [rows, queriesF.shape[1]]);
       try {
         const picked = tf.tidy(() => {
           const scores = tf.matMul(tf.concat([tf.mul(tf.sub(reduce(chunk), mean!), 2), tf.ones([rows, 1])], 1), scoreWeights!);

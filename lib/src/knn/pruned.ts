@@ -8,7 +8,8 @@ import { Worker as NodeWorker } from "node:worker_threads";
 import { createRng } from "../core/random.js";
 import type { Metric, NeighborResult } from "./search-types.js";
 import { PRUNE_DIMS, resolveStrategy, type NeighborStrategy } from "./strategy.js";
-import { heapView, sliceRows } from "./rows.js";
+import { fastMatrixProducts } from "../runtime/backend.js";
+import { valuesView } from "../runtime/values-view.js";
 import { runOnWorker, startWorkers } from "../runtime/worker-pool.js";
 
 /** Scan workers, started on first use and kept (unref'd) for later searches. */
@@ -36,7 +37,7 @@ const PRUNE_SLACK = 1e-4;
 
 /** Whether `strategy` means the pruned search here, on the active backend (see strategy.ts). */
 export function usePruning(strategy: NeighborStrategy, metric: Metric, m: number, n: number, d: number): boolean {
-  return resolveStrategy(strategy, tf.getBackend(), m, n, d, metric) === "pruned";
+  return resolveStrategy(strategy, fastMatrixProducts(), m, n, d, metric) === "pruned";
 }
 
 /** Modified Gram–Schmidt, twice, on the p columns of the row-major [d, p] matrix `z`, in place. */
@@ -163,13 +164,13 @@ export async function prunedSearch(
   // bit-identical distances, so the tie-break rule holds.
   const trainSquares = new Float64Array(new SharedArrayBuffer(n * 8));
   let maxTrainNorm = 0;
-  const trainValues = heapView(train) ?? (trainCopy = (await train.data()) as Float32Array);
+  const trainValues = valuesView(train) ?? (trainCopy = (await train.data()) as Float32Array);
   for (let r = 0; r < n; r++) {
     trainSquares[r] = dot(trainValues, r * d, trainValues, r * d, d);
     maxTrainNorm = Math.max(maxTrainNorm, trainSquares[r]!);
   }
 
-  const basisValues = await principalBasis(heapView(train) ?? trainValues, n, d, p);
+  const basisValues = await principalBasis(valuesView(train) ?? trainValues, n, d, p);
   const basis = tf.tensor2d(basisValues, [d, p]);
   const basisT = tf.transpose(basis) as tf.Tensor2D;
   let weights: tf.Tensor2D | null = null;
@@ -181,7 +182,7 @@ export async function prunedSearch(
     const outSquares = new Float64Array(new SharedArrayBuffer(chunkRows * k * 8));
     for (let start = 0; start < m; start += chunkSize) {
       const rows = Math.min(chunkSize, m - start);
-      const chunk = sliceRows(queries, start, rows);
+      const chunk = tf.slice(queries, [start, 0], [rows, d]);
       const [queryAug, queryNorms] = projectQueries(chunk, basis, basisT);
       const scores = tf.tidy(() => tf.matMul(queryAug, weights!)); // [rows, N]; LB = queryNorm − score
       queryAug.dispose();
@@ -190,11 +191,11 @@ export async function prunedSearch(
       seedsT.dispose();
       queryNorms.dispose();
       try {
-        // Views into the wasm heap are taken together, with no await before the scan starts:
-        // another task's tensor work could grow (and, single-threaded, detach) the heap.
-        const train0 = heapView(train);
-        const queries0 = heapView(chunk);
-        const scores0 = heapView(scores);
+        // Views (valuesView) are taken together, with no await before the scan starts: another
+        // task's tensor work could grow (and, single-threaded, detach) the memory they look into.
+        const train0 = valuesView(train);
+        const queries0 = valuesView(chunk);
+        const scores0 = valuesView(scores);
         const inPlace = train0 && queries0 && scores0 ? { train: train0, queries: queries0, scores: scores0 } : null;
         const values = inPlace ?? {
           train: (trainCopy ??= (await train.data()) as Float32Array),

@@ -23,17 +23,15 @@ export type NeighborStrategy = "auto" | "dense" | "pruned";
 /** Dimensions of the principal subspace the pruned search bounds distances in (see pruned.ts). */
 export const PRUNE_DIMS = 64;
 
-/** Backends whose matrix products are fast enough that dense search wins at every size. */
-const DENSE_BACKENDS: ReadonlySet<string> = new Set(["tensorflow"]);
-
 /**
- * The search `strategy` runs for M queries against N training rows of D features on `backend`
- * (tf.getBackend()). Only L2 can prune; "auto" prunes on backends with slow products, and only
- * when the problem is big enough to repay building the subspace (~0.1 of one dense pass).
+ * The search `strategy` runs for M queries against N training rows of D features. `fastProducts`:
+ * whether the backend's matrix products are fast enough that dense search wins at every size
+ * (runtime's `fastMatrixProducts()`). Only L2 can prune; "auto" prunes where products are slow, and
+ * only when the problem is big enough to repay building the subspace (~0.1 of one dense pass).
  */
 export function resolveStrategy(
   strategy: NeighborStrategy,
-  backend: string,
+  fastProducts: boolean,
   m: number,
   n: number,
   d: number,
@@ -41,6 +39,6 @@ export function resolveStrategy(
 ): "dense" | "pruned" {
   if (strategy === "dense" || metric !== "l2") return "dense";
   if (strategy === "pruned") return "pruned";
-  if (DENSE_BACKENDS.has(backend)) return "dense";
+  if (fastProducts) return "dense";
   return d >= 4 * PRUNE_DIMS && n >= 4096 && m * n >= 5e7 ? "pruned" : "dense";
 }

@@ -38,12 +38,10 @@ export interface AffineGradients {
 /**
  * From dout [N, M]: dx = dout·Wᵀ, dW = xᵀ·dout, db = Σ_rows dout. `needInput: false` skips dx (the
  * first layer's input is the data, whose gradient nobody uses; it is the largest product of a step).
- * On wasm xᵀ is formed explicitly: matMul's transpose flag is ~7× slower there.
  */
 export function affineBackward(dout: tf.Tensor2D, cache: AffineCache, needInput = true): AffineGradients {
   // BEGIN SOLUTION affine-backward (2 pts)
-  // The native backend handles the transpose flag inside its product (one kernel call instead of two).
-  const dW = (tf.getBackend() === "tensorflow" ? tf.matMul(cache.x, dout, true, false) : tf.matMul(tf.transpose(cache.x), dout)) as tf.Tensor2D;
+  const dW = tf.matMul(cache.x, dout, true, false) as tf.Tensor2D;
   const db = tf.sum(dout, 0) as tf.Tensor1D;
   if (!needInput) return { dW, db };
   return { dx: tf.matMul(dout, cache.W, false, true) as tf.Tensor2D, dW, db };

@@ -17,7 +17,6 @@ import { l2Regularizer, NETWORK_LOSS_KINDS, networkLossFromScores, regularizerTe
 import { classifierMethods, type TrainableClassifier, type TrainOptions } from "../training/index.js";
 import { ACTIVATION_NAMES, activationLayer, affineBackward, affineForward, affineReluForward, type ActivationCache, type ActivationName, type AffineCache } from "./layers.js";
 import { checkLayerSizes, countParameters, initNetworkParams, type InitScheme } from "./init.js";
-import { fusedAffine } from "../runtime/native.js";
 
 /** How a network computes: everything except the parameter values. */
 export interface NetworkConfig {
@@ -62,24 +61,14 @@ export function networkForward(
   for (let l = 1; l <= layers; l++) {
     const W = params[`W${l}`] as tf.Tensor2D;
     const b = params[`b${l}`] as tf.Tensor1D;
-    // On the native backend, one TensorFlow kernel for product, bias and ReLU where the binding has it.
-    const relu = l < layers && g.name === "relu";
-    const native = relu || l === layers ? fusedAffine(h, W, b, relu) : undefined;
-    if (native) {
-      caches.push(relu ? { affine: { x: h, W }, activation: { z: native, a: native } } : { affine: { x: h, W } });
-      h = native;
-      continue;
-    }
-    // Fused kernels pay on wasm (one XNNPACK call); tfjs-node's fused product is slower than its parts.
-    const fuse = tf.getBackend() !== "tensorflow";
-    if (fuse && l < layers && g.name === "relu") {
-      // the fused affine + ReLU layer: the same values and caches, fewer kernel calls
+    if (l < layers && g.name === "relu") {
+      // the fused affine + ReLU layer: the same values and caches as affine then ReLU, one kernel call
       const fused = affineReluForward(h, W, b);
       caches.push({ affine: fused.cache.affine, activation: fused.cache.relu });
       h = fused.out;
       continue;
     }
-    const affine = fuse && l === layers ? affineForwardFused(h, W, b) : affineForward(h, W, b);
+    const affine = affineForwardFused(h, W, b);
     if (l === layers) {
       caches.push({ affine: affine.cache });
       h = affine.out;

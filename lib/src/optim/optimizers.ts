@@ -15,7 +15,7 @@
  *                  w ← w − α m̂ / (√v̂ + ε)
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { fusedAdam, fusedSgd, type AdamStepSettings, type FusedUpdate } from "../runtime/native.js";
+import { updateKernel, type UpdateKernel, type UpdateSettings } from "../core/update-kernels.js";
 import { checkFormOption, checkOptimizerSettings } from "./settings.js";
 
 /** A pluggable update rule. */
@@ -69,10 +69,10 @@ function paramOf(params: Record<string, tf.Variable>, name: string, grad: tf.Ten
 }
 
 /**
- * One fused update (runtime/native.ts) of every parameter with a gradient, after the same checks as
- * `forEachParam`; a gradient of another shape with the parameter's size is reshaped.
+ * One update of every parameter with a gradient by a backend's update kernel (core/update-kernels.ts),
+ * after the same checks as `forEachParam`; a gradient of another shape with the parameter's size is reshaped.
  */
-function fusedStep<Settings>(fused: FusedUpdate<Settings>, params: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, settings: Settings): void {
+function fusedStep<Settings>(fused: UpdateKernel<Settings>, params: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, settings: Settings): void {
   const targets = Object.entries(grads).map(([name, g]) => [name, g, paramOf(params, name, g)] as const);
   tf.tidy(() => {
     const shaped = targets.map(([name, g, p]) => [name, g.shape.join() === p.shape.join() ? g : tf.reshape(g, p.shape)] as const);
@@ -80,21 +80,21 @@ function fusedStep<Settings>(fused: FusedUpdate<Settings>, params: Record<string
   });
 }
 
-/** Whether an optimiser may use the native backend's fused update kernel (runtime/native.ts). */
+/** Whether an optimiser may hand its update to a backend's own kernel (core/update-kernels.ts). */
 export interface FusedOption {
-  /** Default true: fused TensorFlow update kernels on the native backend (runtime/native.ts); false: the element-wise ops everywhere. */
+  /** Default true: the backend's kernel for the whole update where it has one; false: the element-wise ops everywhere. */
   fused?: boolean;
 }
 
 /** Plain (mini-batch) stochastic gradient descent: w ← w − αg. */
 export function sgdOptimizer(options: FusedOption = {}): Optimizer {
   checkOptimizerSettings("sgd", options, {}, ["fused"]);
-  // On the native backend each parameter's update is one fused TensorFlow kernel (runtime/native.ts).
-  let fused: FusedUpdate<{ rate: number }> | undefined;
+  // A backend may update each parameter in one kernel of its own (core/update-kernels.ts).
+  let fused: UpdateKernel<UpdateSettings["sgd"]> | undefined;
   return {
     name: "sgd",
     step(params, grads, lr) {
-      if (options.fused !== false) fused ??= fusedSgd();
+      if (options.fused !== false) fused ??= updateKernel("sgd");
       if (fused) return fusedStep(fused, params, grads, { rate: lr });
       forEachParam(params, grads, (_, p, g) => p.assign(tf.sub(p, tf.mul(lr, g))));
     },
@@ -209,7 +209,7 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
     steps.set(key, t);
     return t;
   };
-  let fused: FusedUpdate<AdamStepSettings> | undefined;
+  let fused: UpdateKernel<UpdateSettings["adam"]> | undefined;
   /** α_t and ε_t of step t: the bias corrections folded into two host scalars (see below). */
   const corrected = (lr: number, t: number): { rate: number; epsilon: number } => {
     const root = Math.sqrt(1 - beta2 ** t);
@@ -219,8 +219,8 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
     name: `adam(${beta1}, ${beta2})`,
     step(params, grads, lr) {
       const names = Object.keys(grads);
-      // On the native backend all parameters are updated by one fused TensorFlow kernel (runtime/native.ts).
-      if (options.fused !== false) fused ??= fusedAdam();
+      // A backend may run the whole update as a kernel of its own (core/update-kernels.ts).
+      if (options.fused !== false) fused ??= updateKernel("adam");
       if (fused) {
         fusedStep(fused, params, grads, { ...corrected(lr, nextStep(names.join(","))), beta1, beta2 });
         return;

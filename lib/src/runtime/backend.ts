@@ -19,7 +19,7 @@ import { InvalidInputError } from "../core/checks.js";
 import { DEFAULT_SMALL_OP_ELEMENTS, requestedNativeMatMul, requestedSmallOpElements, requestedWasmThreads, SMALL_OP_ELEMENTS_ENV_VAR } from "./env.js";
 import { expectedSignals, installNativeKernels, profilerInSight } from "./native.js";
 import { installConvKernels } from "./conv-kernels.js";
-import { installWasmFixes } from "./wasm-fixes.js";
+import { installWasmKernels } from "./wasm-kernels.js";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
@@ -58,7 +58,7 @@ const HOLD_SIGNALS_ENV_VAR = "CLASSIFIERS_HOLD_SIGNALS";
 export const SHIELDED_ROUTE = "shields products from signals";
 /** In the route note when its binding runs small ops on the calling thread (CLASSIFIERS_SMALL_OP_ELEMENTS). */
 export const SMALL_OPS_ROUTE = "runs small ops on the calling thread";
-/** In the route note when its binding passes string-list attributes, which `_FusedMatMul` needs (runtime/native.ts, fusedAffine). */
+/** In the route note when its binding passes string-list attributes, which `_FusedMatMul` needs (runtime/native.ts, tf.fused.matMul). */
 export const FUSED_ROUTE = "fuses bias and ReLU into products";
 
 /** Where scripts/native-backend.sh notes its route, inside the tfjs-node package. */
@@ -174,7 +174,7 @@ export async function chooseBackend(
       if (!ok) throw new Error(`tf.setBackend("${name}") returned false`);
       await tf.ready();
       installConvKernels(name); // convolution and pooling gradients every backend runs (runtime/conv-kernels.ts)
-      if (name === "wasm") installWasmFixes(); // kernels of tfjs-backend-wasm that compute wrong values
+      if (name === "wasm") installWasmKernels(); // wasm kernels replaced: wrong values, slow paths
       const t = threads > 0 ? `${threads} thread${threads === 1 ? "" : "s"}` : "native threads";
       const why = skipped.map((s) => `; skipped ${s.name}: ${s.reason}`).join("");
       const summary = `backend: ${name} (${detail}, ${t})${forced ? ` forced by ${BACKEND_ENV_VAR}` : ""}${why}`;
@@ -217,6 +217,15 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 }
 
 /** The active backend, or throws if `initBackend()` has not run. */
+/**
+ * Whether the active backend's matrix products are fast enough (native TensorFlow: ~170 GFLOPS on
+ * 2 cores, against ~34 for threaded wasm) that one dense product beats a search that skips most of
+ * it (knn/strategy.ts measures both).
+ */
+export function fastMatrixProducts(): boolean {
+  return tf.getBackend() === "tensorflow";
+}
+
 export function backendInfo(): BackendInfo {
   if (!active) throw new Error("No backend yet: call `await initBackend()` first.");
   return active;

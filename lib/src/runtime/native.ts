@@ -51,11 +51,14 @@
  */
 import inspector from "node:inspector";
 import * as tf from "@tensorflow/tfjs-core";
+import { provideUpdateKernels, type UpdateKernel, type UpdateKernelProvider, type UpdateSettings } from "../core/update-kernels.js";
 import { NATIVE_MATMUL_ENV_VAR, requestedNativeMatMul } from "./env.js";
+import { int32Constant } from "./native-constants.js";
+import { installNativeReshape, nativeTensor, recordWithShape, reshapeKernel, sharedNativeTensor, type ReshapeBackend } from "./native-reshape.js";
 
 /** The parts of tfjs-node's backend used here (its `binding` is the N-API module). */
-interface NativeBackend {
-  binding: {
+interface NativeBackend extends ReshapeBackend {
+  binding: ReshapeBackend["binding"] & {
     TF_ATTR_BOOL: number;
     TF_ATTR_STRING: number;
     TF_ATTR_TYPE: number;
@@ -71,8 +74,6 @@ interface NativeBackend {
   createOutputTensor(metadata: unknown): tf.Tensor;
   /** How many tfjs tensors share a data id (a variable and its clones). */
   refCount(dataId: object): number;
-  /** tfjs-node's record of each data id: its native tensor id (`values` is set while not yet uploaded). */
-  tensorMap: { get(dataId: object): { id: number; values: unknown } };
   executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
 }
 
@@ -86,22 +87,6 @@ const NATIVE = "tensorflow";
 
 function activeNativeBackend(): NativeBackend | undefined {
   return tf.getBackend() === NATIVE ? (tf.backend() as unknown as NativeBackend) : undefined;
-}
-
-/**
- * int32 constants (axes, shapes, split sizes) as native tensors made once: tfjs-node makes, uploads
- * and frees a tfjs tensor for the axes of every reduction, which costs as much as a small sum itself.
- * A vector by default; `shape` [] makes a scalar of the one value.
- */
-const int32Constants = new Map<string, number>();
-function int32Constant(backend: NativeBackend, values: number[], shape: number[] = [values.length]): number {
-  const key = `${shape.length}:${values.join(",")}`;
-  let id = int32Constants.get(key);
-  if (id === undefined) {
-    id = backend.binding.createTensor(shape, backend.binding.TF_INT32, Int32Array.from(values));
-    int32Constants.set(key, id);
-  }
-  return id;
 }
 
 /** The attributes of TensorFlow's float32 `MatMul`, which `_FusedMatMul` extends. */
@@ -122,6 +107,8 @@ const FAST_KERNELS: Record<string, (original: tf.KernelFunc) => tf.KernelFunc> =
     const backend = args.backend as unknown as NativeBackend;
     return backend.executeSingleOutput("MatMul", productAttrs(backend.binding, transposeA, transposeB), [a, b]);
   },
+  // a new tfjs record of the same native tensor, no TensorFlow op (runtime/native-reshape.ts)
+  Reshape: reshapeKernel,
   Sum: (original) => (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     if (x.dtype !== "float32") return original(args);
@@ -133,7 +120,7 @@ const FAST_KERNELS: Record<string, (original: tf.KernelFunc) => tf.KernelFunc> =
       { name: "keep_dims", type: binding.TF_ATTR_BOOL, value: keepDims },
       { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
       { name: "Tidx", type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 },
-    ], [...backend.getInputTensorIds([x]), int32Constant(backend, axes)], 1);
+    ], [...backend.getInputTensorIds([x]), int32Constant(backend.binding, axes)], 1);
     return backend.createOutputTensor(out);
   },
 };
@@ -207,8 +194,12 @@ export function installNativeKernels(signals: string | undefined, shielded: bool
   }
   // the backend is registered by now, though not yet the active one
   const backend = tf.findBackend(NATIVE) as unknown as NativeBackend | null;
-  fusedAffineInstalled = !matMulBlocker && backend !== null && registerFusedAffine(backend);
+  if (backend) installNativeReshape(backend);
+  const fused = tf.getKernel("_FusedMatMul", NATIVE);
+  fusedAffineInstalled = !matMulBlocker && backend !== null && bindingHasFusedMatMul(backend);
+  if (fused) kernelVersions.set("_FusedMatMul", { original: fused, fast: { kernelName: "_FusedMatMul", backendName: NATIVE, kernelFunc: fusedMatMulKernel(fused.kernelFunc) } });
   setNativeKernels(true);
+  provideUpdateKernels(nativeUpdateKernels);
   return notes;
 }
 
@@ -228,10 +219,8 @@ export function setNativeKernels(fast: boolean, options: { fusedAffine?: boolean
 // ---------------------------------------------------------------------------------------------
 // Affine layers as one kernel
 
-/** tfjs kernel name of x·W + b (then ReLU) as TensorFlow's `_FusedMatMul`, with its gradient registered. */
-const FUSED_AFFINE = "ClassifiersFusedAffine";
 /**
- * Products up to this many multiply-adds (M·K·N) go through `fusedAffine`. `_FusedMatMul` runs on
+ * Products up to this many multiply-adds (M·K·N) run as TensorFlow's `_FusedMatMul`. It runs on
  * Eigen's contraction, which the binding keeps on the calling thread (scripts/patch-binding.py):
  * [64, 784]·[784, 100] (5M) took 79 µs there against 114-120 µs as MatMul, bias and ReLU kernels.
  * Bigger products (a whole test set at once) keep MatMul and oneDNN's threads.
@@ -241,68 +230,95 @@ export const FUSED_AFFINE_MAX_MACS = 2 ** 23;
 let fusedAffineInstalled = false;
 let fusedAffineOn = false;
 
-function fusedMatMulAttrs(binding: NativeBackend["binding"], relu: boolean): OpAttr[] {
+function fusedMatMulAttrs(binding: NativeBackend["binding"], relu: boolean, transposeA = false, transposeB = false): OpAttr[] {
   return [
-    ...productAttrs(binding, false, false),
+    ...productAttrs(binding, transposeA, transposeB),
     { name: "num_args", type: binding.TF_ATTR_INT, value: 1 },
     { name: "fused_ops", type: binding.TF_ATTR_STRING, value: relu ? ["BiasAdd", "Relu"] : ["BiasAdd"] },
   ];
 }
 
 /**
- * Registers the fused affine kernel and its gradient when the binding can run it: `fused_ops` is a
- * list of strings, which only the binding scripts/native-backend.sh builds passes on (a 1×1 product
- * tried once tells).
+ * Whether the binding runs TensorFlow's `_FusedMatMul`: its `fused_ops` is a list of strings, which
+ * only the binding scripts/native-backend.sh builds passes on (a 1×1 product tried once tells).
  */
-function registerFusedAffine(backend: NativeBackend): boolean {
+function bindingHasFusedMatMul(backend: NativeBackend): boolean {
   const { binding } = backend;
   const one = () => binding.createTensor([1, 1], binding.TF_FLOAT, Float32Array.of(2));
   const [x, w, b] = [one(), one(), binding.createTensor([1], binding.TF_FLOAT, Float32Array.of(-5))];
   try {
     const [out] = binding.executeOp("_FusedMatMul", fusedMatMulAttrs(binding, true), [x, w, b], 1) as { id: number }[];
     binding.deleteTensor(out!.id);
+    return true;
   } catch {
     return false; // tfjs-node's own binding: string attributes only
   } finally {
     [x, w, b].forEach((id) => binding.deleteTensor(id));
   }
-  if (tf.getKernel(FUSED_AFFINE, NATIVE)) return true;
-  tf.registerKernel({
-    kernelName: FUSED_AFFINE,
-    backendName: NATIVE,
-    kernelFunc: ({ inputs, attrs, backend: kernelBackend }) => {
-      const { x, W, b } = inputs as { x: tf.TensorInfo; W: tf.TensorInfo; b: tf.TensorInfo };
-      const native = kernelBackend as unknown as NativeBackend;
-      return native.executeSingleOutput("_FusedMatMul", fusedMatMulAttrs(native.binding, (attrs as { relu: boolean }).relu), [x, W, b]);
-    },
-  });
-  tf.registerGradient({
-    kernelName: FUSED_AFFINE,
-    inputsToSave: ["x", "W"],
-    outputsToSave: [true],
-    gradFunc: (dy, saved, attrs) => {
-      const [x, W, out] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      // ReLU passes the gradient where its output is positive (its input was)
-      const dz = (attrs as { relu: boolean }).relu ? tf.mul(dy as tf.Tensor2D, tf.sign(out)) : (dy as tf.Tensor2D);
-      return { x: () => tf.matMul(dz, W, false, true), W: () => tf.matMul(x, dz, true, false), b: () => tf.sum(dz, 0) };
-    },
-  });
-  return true;
 }
 
 /**
- * x [M, K] · W [K, N] + b [N], then ReLU when `relu`, as one TensorFlow kernel on the native backend
- * (three kernel calls otherwise: product, bias, ReLU), gradient included. Undefined where it does not
- * apply: another backend, a binding without it (tfjs-node's own), products kept off TensorFlow's
- * MatMul (`nativeMatMulBlocker`), shapes that do not fit, or more than FUSED_AFFINE_MAX_MACS.
+ * tfjs's `_FusedMatMul` (tf.fused.matMul: x·W + b, then an activation) for the affine layers of a
+ * network: float32 products of matrices (tf.fused.matMul hands them over as [1, M, K] and
+ * [1, K, N]) with a bias over the columns and ReLU or no activation. Up to FUSED_AFFINE_MAX_MACS,
+ * one TensorFlow `_FusedMatMul`; bigger, or on a binding without it, TensorFlow's batch product,
+ * `BiasAdd` and `Relu` straight on the native tensors (tfjs-node's own version runs tfjs ops in a
+ * tidy: 187 µs against 82 µs for [64, 784]·[784, 100]). Anything else keeps tfjs-node's version.
  */
-export function fusedAffine(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, relu: boolean): tf.Tensor2D | undefined {
-  if (!fusedAffineOn || tf.getBackend() !== NATIVE) return undefined;
-  const [m, k] = x.shape;
-  const n = W.shape[1];
-  if (W.shape[0] !== k || b.rank !== 1 || b.shape[0] !== n || m * k * n > FUSED_AFFINE_MAX_MACS) return undefined;
-  if (x.dtype !== "float32" || W.dtype !== "float32" || b.dtype !== "float32") return undefined;
-  return tf.engine().runKernel(FUSED_AFFINE, { x, W, b }, { relu }) as tf.Tensor2D;
+function fusedMatMulKernel(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    const { transposeA, transposeB, activation } = args.attrs as { transposeA: boolean; transposeB: boolean; activation: string };
+    if (!a || !b || !bias || preluActivationWeights || (activation !== "relu" && activation !== "linear")) return original(args);
+    if (a.dtype !== "float32" || b.dtype !== "float32" || bias.dtype !== "float32") return original(args);
+    const matrix = (t: tf.TensorInfo) => (t.shape.length === 3 && t.shape[0] === 1 ? t.shape.slice(1) : t.shape.length === 2 ? t.shape : undefined);
+    const [aShape, bShape] = [matrix(a), matrix(b)];
+    if (!aShape || !bShape) return original(args);
+    const [m, k] = transposeA ? [aShape[1]!, aShape[0]!] : [aShape[0]!, aShape[1]!];
+    const n = transposeB ? bShape[0]! : bShape[1]!;
+    if (bias.shape.length !== 1 || bias.shape[0] !== n) return original(args);
+    const backend = args.backend as unknown as NativeBackend;
+    const { binding } = backend;
+    const float = (name: string): OpAttr => ({ name, type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT });
+    // the native tensors as they are: [1, M, K] from tf.fused.matMul is often an [M, K] tensor underneath
+    const [A, B] = [nativeTensor(backend, a), nativeTensor(backend, b)];
+    const [biasId] = backend.getInputTensorIds([bias]) as [number];
+    const relu = activation === "relu";
+    const made: number[] = [];
+    const run = (name: string, attrs: OpAttr[], inputs: number[]): { id: number } => {
+      const [out] = binding.executeOp(name, attrs, inputs, 1) as [{ id: number }];
+      made.push(out.id);
+      return out;
+    };
+    const outShape = a.shape.length === 3 || b.shape.length === 3 ? [1, m, n] : [m, n];
+    try {
+      let out: { id: number };
+      let nativeShape: number[];
+      if (fusedAffineOn && m * k * n <= FUSED_AFFINE_MAX_MACS) {
+        const asMatrix = (t: { id: number; shape: number[] }, shape: number[]) =>
+          t.shape.length === 2 ? t.id : run("Reshape", reshapeAttrs(binding), [t.id, int32Constant(binding, shape)]).id;
+        out = run("_FusedMatMul", fusedMatMulAttrs(binding, relu, transposeA, transposeB), [asMatrix(A, aShape), asMatrix(B, bShape), biasId]);
+        nativeShape = [m, n];
+      } else {
+        const adjoint = [{ name: "adj_x", type: binding.TF_ATTR_BOOL, value: transposeA }, { name: "adj_y", type: binding.TF_ATTR_BOOL, value: transposeB }];
+        out = run("BatchMatMulV2", [float("T"), ...adjoint], [A.id, B.id]);
+        out = run("BiasAdd", [float("T"), { name: "data_format", type: binding.TF_ATTR_STRING, value: "NHWC" }], [out.id, biasId]);
+        if (relu) out = run("Relu", [float("T")], [out.id]);
+        nativeShape = A.shape.length === 3 || B.shape.length === 3 ? [1, m, n] : [m, n];
+      }
+      made.pop(); // the output is handed to tfjs
+      return recordWithShape(backend, out.id, nativeShape, outShape, "float32", binding.TF_FLOAT);
+    } finally {
+      made.forEach((id) => binding.deleteTensor(id));
+    }
+  };
+}
+
+function reshapeAttrs(binding: NativeBackend["binding"]): OpAttr[] {
+  return [
+    { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
+    { name: "Tshape", type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 },
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,10 +334,10 @@ function rawOps(backend: NativeBackend) {
   const int32 = (name: string): OpAttr => ({ name, type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 });
   const one = (name: string, attrs: OpAttr[], inputs: number[]): number => (binding.executeOp(name, attrs, inputs, 1)[0] as { id: number }).id;
   return {
-    reshape: (id: number, shape: readonly number[]) => one("Reshape", [float("T"), int32("Tshape")], [id, int32Constant(backend, [...shape])]),
-    concat: (ids: number[]) => one("ConcatV2", [float("T"), { name: "N", type: binding.TF_ATTR_INT, value: ids.length }, int32("Tidx")], [...ids, int32Constant(backend, [0], [])]),
+    reshape: (id: number, shape: readonly number[]) => one("Reshape", [float("T"), int32("Tshape")], [id, int32Constant(backend.binding, [...shape])]),
+    concat: (ids: number[]) => one("ConcatV2", [float("T"), { name: "N", type: binding.TF_ATTR_INT, value: ids.length }, int32("Tidx")], [...ids, int32Constant(backend.binding, [0], [])]),
     split: (id: number, sizes: number[]) =>
-      (binding.executeOp("SplitV", [float("T"), int32("Tlen"), { name: "num_split", type: binding.TF_ATTR_INT, value: sizes.length }], [id, int32Constant(backend, sizes), int32Constant(backend, [0], [])], sizes.length) as { id: number }[]).map((m) => m.id),
+      (binding.executeOp("SplitV", [float("T"), int32("Tlen"), { name: "num_split", type: binding.TF_ATTR_INT, value: sizes.length }], [id, int32Constant(backend.binding, sizes), int32Constant(backend.binding, [0], [])], sizes.length) as { id: number }[]).map((m) => m.id),
     read: (handle: number) => one("ReadVariableOp", [float("dtype")], [handle]),
     free: (ids: number[]) => ids.forEach((id) => binding.deleteTensor(id)),
   };
@@ -408,7 +424,10 @@ class Mirrors {
    */
   update(names: string[], params: tf.Variable[], update: () => void): void {
     const entry = this.entries.get(names.join(","))!;
-    const alone = params.map((p) => this.backend.refCount(p.dataId) === 1 && this.backend.tensorMap.get(p.dataId).values == null);
+    const alone = params.map((p) => {
+      const record = this.backend.tensorMap.get(p.dataId)!;
+      return this.backend.refCount(p.dataId) === 1 && record.values == null && !record.nativeShape && !sharedNativeTensor(record.id);
+    });
     // Only a group of one shares the resource's buffer; a larger group's variables are slices of its read.
     if (params.length === 1 && alone[0]) this.release(params[0]!);
     try {
@@ -424,7 +443,7 @@ class Mirrors {
       params.forEach((param, i) => {
         if (alone[i]) {
           this.release(param);
-          this.backend.tensorMap.get(param.dataId).id = pieces[i]!;
+          this.backend.tensorMap.get(param.dataId)!.id = pieces[i]!;
           return;
         }
         const value = this.backend.createOutputTensor({ id: pieces[i]!, shape: param.shape, dtype: this.backend.binding.TF_FLOAT });
@@ -436,7 +455,7 @@ class Mirrors {
   }
   /** Frees the native tensor behind a variable no other tensor shares (the caller gives it a new one). */
   private release(param: tf.Variable): void {
-    const info = this.backend.tensorMap.get(param.dataId);
+    const info = this.backend.tensorMap.get(param.dataId)!;
     if (info.id >= 0) this.backend.binding.deleteTensor(info.id);
     info.id = -1;
   }
@@ -451,19 +470,8 @@ const freeHandles = new FinalizationRegistry<{ binding: NativeBackend["binding"]
   for (const handle of handles) binding.deleteTensor(handle);
 });
 
-/** Adam's settings for one step; `rate` and `epsilon` already carry the bias corrections of step t. */
-export interface AdamStepSettings {
-  rate: number;
-  epsilon: number;
-  beta1: number;
-  beta2: number;
-}
-
 /** An optimiser update as fused native kernels: one update kernel per parameter (SGD) or for all of them (Adam), then reads into the tfjs variables. */
-export interface FusedUpdate<Settings> {
-  step(params: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, settings: Settings): void;
-  dispose(): void;
-}
+export type FusedUpdate<Settings> = UpdateKernel<Settings>;
 
 function fusedUpdate<Settings>(
   stateCount: number,
@@ -525,14 +533,17 @@ function fusedUpdate<Settings>(
  * them and both moments in place), then one read split back into the tfjs variables. Undefined on
  * other backends.
  */
-export function fusedAdam(): FusedUpdate<AdamStepSettings> | undefined {
-  return fusedUpdate<AdamStepSettings>(2, "ResourceApplyAdam", (binding) => [{ name: "use_nesterov", type: binding.TF_ATTR_BOOL, value: false }],
+export function fusedAdam(): FusedUpdate<UpdateSettings["adam"]> | undefined {
+  return fusedUpdate<UpdateSettings["adam"]>(2, "ResourceApplyAdam", (binding) => [{ name: "use_nesterov", type: binding.TF_ATTR_BOOL, value: false }],
     // β₁ᵗ = β₂ᵗ = 0 makes the kernel's own bias correction 1: `rate` and `epsilon` carry it.
     (s) => [0, 0, s.rate, s.beta1, s.beta2, s.epsilon],
     true);
 }
 
 /** Plain SGD on the native backend: one `ResourceApplyGradientDescent` and one read per parameter. */
-export function fusedSgd(): FusedUpdate<{ rate: number }> | undefined {
-  return fusedUpdate<{ rate: number }>(0, "ResourceApplyGradientDescent", () => [], (s) => [s.rate], false);
+export function fusedSgd(): FusedUpdate<UpdateSettings["sgd"]> | undefined {
+  return fusedUpdate<UpdateSettings["sgd"]>(0, "ResourceApplyGradientDescent", () => [], (s) => [s.rate], false);
 }
+
+/** The optimisers' update kernels on the native backend (core/update-kernels.ts); undefined elsewhere. */
+const nativeUpdateKernels = ((rule: keyof UpdateSettings) => (rule === "adam" ? fusedAdam() : fusedSgd())) as UpdateKernelProvider;
