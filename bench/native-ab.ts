@@ -1,5 +1,5 @@
 /**
- * A/B measurement of the native backend's fast paths (lib/src/runtime/native.ts) on the two MLP bench
+ * A/B measurement of the native backend's fast paths (lib/src/runtime/native/) on the two MLP bench
  * jobs (784-100-10 ReLU on Fashion-MNIST: SVM loss + SGD at batch 20, softmax + Adam at batch 64):
  * training steps alternate between the fast version and the one it replaced, in rounds of 100 steps
  * inside one process, so that the machine's ups and downs hit both alike. Run on the native backend:
@@ -7,13 +7,13 @@
  *   node --import tsx bench/native-ab.ts [rounds]        (default 20 rounds per comparison)
  *
  * Prints µs per training step for: the fast kernels (MatMul, Sum, one-kernel affine layers) against
- * tfjs-node's own, the one-kernel affine layers (runtime/native.ts, fusedAffine) against product,
+ * tfjs-node's own, the one-kernel affine layers (runtime/native/fused-affine.ts) against product,
  * bias and ReLU kernels, and the fused optimiser update against the element-wise one. A benchmark,
  * not a test: it asserts nothing.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/index.js";
-import { setNativeKernels } from "../lib/src/runtime/native.js";
+import { setNativeKernels } from "../lib/src/runtime/native/index.js";
 import { loadDataset, subtractTrainMean } from "../lib/src/data/index.js";
 import { createNetwork } from "../lib/src/nn/index.js";
 import { adamOptimizer, sgdOptimizer, type Optimizer } from "../lib/src/optim/index.js";

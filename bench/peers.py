@@ -148,12 +148,32 @@ def _mlp_torch(data: Data, loss: str, lr: float, batch: int, epochs: int = 5) ->
     return float((predicted == test_y).mean())
 
 
-@peer(["mlp-fashion-mnist-adam"], "PyTorch CPU MLP, Adam, batch 64", data=fashion_mnist_centred)
+@functools.cache
+def fashion_mnist_centred_torch_warm() -> Data:
+    """The centred data, after importing torch (1.1 s here) and running a few steps of both MLP jobs
+    on other weights, so neither the import nor the first calls' set-up is timed (as for the CNN)."""
+    import torch
+
+    data = fashion_mnist_centred()
+    x, y = torch.from_numpy(data[0][:640]), torch.from_numpy(data[1][:640])
+    model = torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10))
+    for criterion, optimizer, batch in [
+        (torch.nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=1e-3), 64),
+        (torch.nn.MultiMarginLoss(), torch.optim.SGD(model.parameters(), lr=0.2), 20),
+    ]:
+        for start in range(0, len(x), batch):
+            optimizer.zero_grad()
+            criterion(model(x[start : start + batch]), y[start : start + batch]).backward()
+            optimizer.step()
+    return data
+
+
+@peer(["mlp-fashion-mnist-adam"], "PyTorch CPU MLP, Adam, batch 64", data=fashion_mnist_centred_torch_warm)
 def mlp_adam_torch(data: Data) -> float:
     return _mlp_torch(data, "softmax", 1e-3, 64)
 
 
-@peer(["mlp-fashion-mnist-svm"], "PyTorch CPU MLP, SVM loss, SGD, batch 20", data=fashion_mnist_centred)
+@peer(["mlp-fashion-mnist-svm"], "PyTorch CPU MLP, SVM loss, SGD, batch 20", data=fashion_mnist_centred_torch_warm)
 def mlp_svm_torch(data: Data) -> float:
     return _mlp_torch(data, "svm", 0.02, 20)
 

@@ -16,14 +16,15 @@ Three changes, each marked in the source by a tag:
    - SIGPROF is thread-directed (V8's sampler sends it to the thread it profiles), so when
      CLASSIFIERS_HOLD_SIGNALS=1 was set before the binding loaded, an op whose name contains MatMul,
      Conv or Einsum runs with it held (two system calls per op; the library sets it only under a
-     profiler or inspector, see lib/src/runtime/native.ts).
+     profiler or inspector, see lib/src/runtime/native/signals.ts).
 
 2. Small ops run on the calling thread alone. TensorFlow splits an element-wise op, a concat or an
    optimiser update over its intra-op thread pool from a few tens of thousands of elements on (Eigen's
    cost model); on a 2-vCPU machine, handing half to a sleeping pool thread and waiting for it costs
    more than the op itself up to about half a million elements (bench/op-threads.ts measures it; the
    docs/backends.md, "Threads", has the numbers). So an op whose inputs hold fewer elements than
-   CLASSIFIERS_SMALL_OP_ELEMENTS (default 524288; 0 turns this off), counting a broadcast's output
+   CLASSIFIERS_SMALL_OP_ELEMENTS (which the library always sets: DEFAULT_SMALL_OP_ELEMENTS in
+   lib/src/runtime/env.ts; 0 turns this off), counting a broadcast's output
    too, runs with TensorFlow's per-thread parallelism set to 1 (tensorflow::SetPerThreadMaxParallelism,
    which Eigen devices and work sharding both honour). Products, convolutions and ops whose output
    size comes from their values (Fill, Tile, Pad, OneHot, Range, random ops, resizes) are left alone:
@@ -32,7 +33,7 @@ Three changes, each marked in the source by a tag:
 
 3. String-list attributes. tfjs-node sets an attribute of type string from a JavaScript string only;
    TensorFlow's `_FusedMatMul` (a product with its bias and activation in one kernel) takes the ops
-   to fuse as a list of strings. With this, lib/src/runtime/native.ts runs tf.fused.matMul as that
+   to fuse as a list of strings. With this, lib/src/runtime/native/fused-affine.ts runs tf.fused.matMul as that
    one kernel instead of three (product, bias, ReLU).
 
     python3 scripts/patch-binding.py node_modules/@tensorflow/tfjs-node/binding/tfjs_backend.cc
@@ -81,10 +82,12 @@ const PerThreadParallelism &Parallelism() {
   }();
   return found;
 }
-// CLASSIFIERS_SMALL_OP_ELEMENTS, read once (the library checks its syntax before loading the binding).
+// CLASSIFIERS_SMALL_OP_ELEMENTS, read once. The library sets it before loading the binding (its
+// default is DEFAULT_SMALL_OP_ELEMENTS in lib/src/runtime/env.ts, the one place it is written);
+// unset, as for a program that loads tfjs-node itself, TensorFlow splits ops as it decides.
 int64_t SmallOpElements() {
   static const int64_t limit = [] {
-    const int64_t fallback = 524288;
+    const int64_t fallback = 0;
     const char *value = std::getenv("CLASSIFIERS_SMALL_OP_ELEMENTS");
     if (value == nullptr || *value == '\\0') return fallback;
     char *end = nullptr;
@@ -105,7 +108,7 @@ bool WorkOutgrowsInputs(const char *op_name) {
 }
 // _FusedMatMul: only the library sends it (tfjs-node never does), and only for products of at most
 // a few million multiply-adds, where TensorFlow's Eigen contraction splitting over the pool costs
-// more than the product (lib/src/runtime/native.ts, FUSED_AFFINE_MAX_MACS).
+// more than the product (lib/src/runtime/native/fused-affine.ts, FUSED_AFFINE_MAX_MACS).
 bool SentSmall(const char *op_name) { return std::strcmp(op_name, "_FusedMatMul") == 0; }
 // The elements an op's inputs hold, and the size their shapes broadcast to.
 class InputElements {

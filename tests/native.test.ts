@@ -1,5 +1,5 @@
 /**
- * The native backend's fast paths (lib/src/runtime/native.ts): the `MatMul` and `Sum` kernels behind
+ * The native backend's fast paths (lib/src/runtime/native/): the `MatMul` and `Sum` kernels behind
  * tf.matMul and tf.sum, and the fused Adam and SGD updates. They run only on the `tensorflow` backend; CI runs this file on it (and on
  * wasm, where the tests below check that nothing native is used).
  */
@@ -11,7 +11,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expectedSignals, fusedAdam, fusedSgd, FUSED_AFFINE_MAX_MACS, nativeMatMulBlocker, profilerInSight, setNativeKernels } from "../lib/src/runtime/native.js";
+import { expectedSignals, fusedAdam, fusedSgd, FUSED_AFFINE_MAX_MACS, nativeMatMulBlocker, profilerInSight, setNativeKernels } from "../lib/src/runtime/native/index.js";
 import { InvalidInputError } from "../lib/src/core/checks.js";
 import { backendInfo, FUSED_ROUTE, SHIELDED_ROUTE, SMALL_OPS_ROUTE } from "../lib/src/runtime/backend.js";
 import { DEFAULT_SMALL_OP_ELEMENTS, requestedSmallOpElements } from "../lib/src/runtime/env.js";
@@ -19,6 +19,8 @@ import { adamOptimizer, sgdOptimizer } from "../lib/src/optim/index.js";
 import { enableAutodiff } from "../lib/src/nn/autodiff.js";
 
 let native = false;
+/** What the user set before the backend loaded (the loader sets the variable for the binding). */
+const smallOpsAsked = process.env.CLASSIFIERS_SMALL_OP_ELEMENTS;
 before(async () => {
   native = (await initBackend({ log: false })).name === "tensorflow";
 });
@@ -275,10 +277,17 @@ test("the route note setup writes for its patched binding is the one the backend
   const note = /^route_note="([^"]+)"/m.exec(script)?.[1];
   for (const part of [SHIELDED_ROUTE, SMALL_OPS_ROUTE, FUSED_ROUTE]) assert.ok(note?.includes(part), `scripts/native-backend.sh's route_note ${note} lacks "${part}"`);
   assert.match(script, /scripts\/patch-binding\.py/);
-  // the binding reads the same variable, with the same default, as the library checks
+  // the binding reads the variable the library checks; the default is the library's alone
   const patch = readFileSync("scripts/patch-binding.py", "utf8");
   assert.match(patch, /getenv\("CLASSIFIERS_SMALL_OP_ELEMENTS"\)/);
-  assert.match(patch, new RegExp(`const int64_t fallback = ${DEFAULT_SMALL_OP_ELEMENTS};`));
+  assert.match(patch, /const int64_t fallback = 0;/);
+  assert.ok(!patch.includes(String(DEFAULT_SMALL_OP_ELEMENTS)), "the default is written in lib/src/runtime/env.ts only");
+});
+
+test("the library hands the binding its small-op limit: the default when unset, the user's value otherwise", (t) => {
+  if (!native) return t.skip("native backend only");
+  assert.equal(process.env.CLASSIFIERS_SMALL_OP_ELEMENTS, String(requestedSmallOpElements(smallOpsAsked)));
+  if (smallOpsAsked === undefined) assert.equal(process.env.CLASSIFIERS_SMALL_OP_ELEMENTS, String(DEFAULT_SMALL_OP_ELEMENTS));
 });
 
 test("CLASSIFIERS_SMALL_OP_ELEMENTS takes a whole number of elements (0 = off) and names itself otherwise", () => {

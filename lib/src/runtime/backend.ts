@@ -17,7 +17,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidInputError } from "../core/checks.js";
 import { DEFAULT_SMALL_OP_ELEMENTS, requestedNativeMatMul, requestedSmallOpElements, requestedWasmThreads, SMALL_OP_ELEMENTS_ENV_VAR } from "./env.js";
-import { expectedSignals, installNativeKernels, profilerInSight } from "./native.js";
+import { expectedSignals, installNativeKernels, profilerInSight } from "./native/index.js";
 import { installConvKernels } from "./conv-kernels.js";
 import { installWasmKernels } from "./wasm-kernels.js";
 
@@ -58,7 +58,7 @@ const HOLD_SIGNALS_ENV_VAR = "CLASSIFIERS_HOLD_SIGNALS";
 export const SHIELDED_ROUTE = "shields products from signals";
 /** In the route note when its binding runs small ops on the calling thread (CLASSIFIERS_SMALL_OP_ELEMENTS). */
 export const SMALL_OPS_ROUTE = "runs small ops on the calling thread";
-/** In the route note when its binding passes string-list attributes, which `_FusedMatMul` needs (runtime/native.ts, tf.fused.matMul). */
+/** In the route note when its binding passes string-list attributes, which `_FusedMatMul` needs (runtime/native/fused-affine.ts). */
 export const FUSED_ROUTE = "fuses bias and ReLU into products";
 
 /** Where scripts/native-backend.sh notes its route, inside the tfjs-node package. */
@@ -85,9 +85,12 @@ const defaultLoaders: Record<BackendName, BackendLoader> = {
     // them but trains a 2-layer network ~25% slower, so they stay.
     process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
     // The binding scripts/native-backend.sh builds holds a profiler's SIGPROF off during products
-    // when asked before it loads (runtime/native.ts says why); only worth its cost under a profiler.
+    // when asked before it loads (runtime/native/signals.ts says why); only worth its cost under a profiler.
     const profiler = profilerInSight();
     process.env[HOLD_SIGNALS_ENV_VAR] = profiler ? "1" : "0";
+    // The binding scripts/native-backend.sh builds reads its small-op limit when it loads; the
+    // default is defined once, in env.ts.
+    process.env[SMALL_OP_ELEMENTS_ENV_VAR] = String(requestedSmallOpElements());
     // Optional dependency: absent wherever neither its install script nor our build route worked.
     await import("@tensorflow/tfjs-node" as string);
     const native = nativeInfo();

@@ -19,7 +19,7 @@ export function requestedWasmThreads(value = process.env[WASM_THREADS_ENV_VAR]):
   return n;
 }
 
-/** "0": keep tfjs-node's matrix product on the native backend; "1": TensorFlow's `MatMul` even where signals are expected and the binding cannot hold them (runtime/native.ts). */
+/** "0": keep tfjs-node's matrix product on the native backend; "1": TensorFlow's `MatMul` even where signals are expected and the binding cannot hold them (runtime/native/signals.ts). */
 export const NATIVE_MATMUL_ENV_VAR = "CLASSIFIERS_NATIVE_MATMUL";
 
 /** What CLASSIFIERS_NATIVE_MATMUL asks for: true, false, or undefined when unset (decide by itself). */

@@ -8,12 +8,12 @@
  * copy (as the CPU and wasm backends do it). The native tensor keeps its own shape; a record whose
  * shape differs from it is turned into a real `Reshape` the first time an op takes it as input
  * (`getInputTensorIds`), so every op still sees the shape tfjs promised. Kernels that can use the
- * native shape as it is (runtime/native.ts's `_FusedMatMul`: a [1, M, K] record of an [M, K] tensor)
+ * native shape as it is (fused-affine.ts's `_FusedMatMul`: a [1, M, K] record of an [M, K] tensor)
  * ask `nativeTensor` and skip that op. A native tensor held by several records is deleted with the
  * last of them.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { int32Constant, type ConstantBinding } from "./native-constants.js";
+import { int32Constant, type ConstantBinding } from "./constants.js";
 
 /** tfjs-node's record of one data id, plus `nativeShape` where the native tensor's shape differs. */
 export interface NativeRecord {
