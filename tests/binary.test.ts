@@ -127,17 +127,20 @@ test("logistic regression and binary SVM gradients match numerical gradients; sc
   }
 });
 
-test("the binary models are Classifiers: fit, predict and score", async () => {
+test("the binary models are Classifiers: fit (resolving to the model, history on it), predict, score and dispose", async () => {
   const data = toyBlobs({ n: 100, seed: 8 });
   const perceptron = new Perceptron({ seed: 1 });
   await assert.rejects(perceptron.predict(data), /call fit\(examples\) first/);
-  const result = await perceptron.fit(data);
+  const returned = await perceptron.fit(data);
+  assert.equal(returned, perceptron, "fit resolves to the model");
+  const result = perceptron.history!;
   assert.ok(result.converged);
   assert.deepEqual(Array.from(await perceptron.predict(data)), Array.from(binaryPredict(result.model, data)));
   assert.equal(await perceptron.score(data), 1);
   for (const kind of ["logistic", "svm"] as const) {
     const model = createBinaryLinearModel(kind, 2, 1e-3);
-    const history = await model.fit(data, { iterations: 50, learningRate: 0.5 });
+    const { history } = await model.fit(data, { iterations: 50, learningRate: 0.5 });
+    assert.equal(history, model.history, "the history lands on the model");
     assert.equal(history.loss.length, 50);
     const predicted = await model.predict(data.x);
     assert.equal(await model.score(data), predicted.filter((p, i) => p === data.y[i]).length / data.n);

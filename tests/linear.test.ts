@@ -71,7 +71,9 @@ test("createLinearClassifier: parameter shapes, zero biases, templates without t
 test("a linear classifier is a Classifier: fit, predict and score agree with the training loop's view", async () => {
   const data = toyBlobs({ n: 200, seed: 5 });
   const model = createLinearClassifier({ inputDim: 2, numClasses: 2, loss: "softmax", seed: 1, training: { learningRate: 0.5, batchSize: 50, epochs: 5, printEvery: 0 } });
-  const history = await model.fit(data, { epochs: 3 });
+  const returned = await model.fit(data, { epochs: 3 });
+  assert.equal(returned, model, "fit resolves to the model");
+  const history = model.history!;
   assert.equal(history.epochs.length, 3, "a call's options override the model's defaults");
   assert.equal(history.iterations, 12);
   const predicted = await model.predict(data);

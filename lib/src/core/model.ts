@@ -5,9 +5,10 @@
  *
  * - `TrainableModel`: named `tf.Variable` parameters, a loss-and-gradients function on a batch and a
  *   scores function. `trainModel` (training/) drives any of them: linear classifiers, networks.
- * - `Classifier`: the one way to use any classifier, whatever it is inside: `fit` on examples,
- *   `predict` labels, `score` accuracy. All three are async because some models (kNN) search on
- *   worker threads; a model that computes synchronously just returns resolved promises.
+ * - `Classifier`: the one way to use any classifier, whatever it is inside: `fit` on examples (it
+ *   resolves to the model), `predict` labels, `score` accuracy, `dispose`. The first three are async
+ *   because some models (kNN) search on worker threads; a model that computes synchronously just
+ *   returns resolved promises.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Examples } from "./types.js";
@@ -81,12 +82,19 @@ export function modelAccuracy(model: TrainableModel, examples: Examples): number
   return predicted.length === 0 ? 0 : correct / predicted.length;
 }
 
-/** The common surface of every classifier: kNN, linear, binary, networks. */
-export interface Classifier<FitOptions = unknown, FitResult = unknown> {
+/**
+ * The common surface of every classifier: kNN, linear, perceptron, logistic regression, binary SVM,
+ * fully connected and convolutional networks. `fit` resolves to the model itself (so
+ * `await new X().fit(train)` is a trained model); what training recorded is on the model
+ * (`history` for the models trained by gradient descent and the perceptron).
+ */
+export interface Classifier<FitOptions = unknown> {
   /** Learns from (or, for kNN, memorises) labelled examples x [N, D], y [N]. */
-  fit(train: Examples, options?: FitOptions): Promise<FitResult>;
+  fit(train: Examples, options?: FitOptions): Promise<this>;
   /** Predicted class for each row of x [M, D] (or of `examples.x`), [M]. */
   predict(x: Examples | Float32Array): Promise<Int32Array>;
   /** Fraction of `examples` classified correctly, in [0, 1]. */
   score(examples: Examples): Promise<number>;
+  /** Frees what the model holds (tensors, worker threads); the model cannot be used afterwards. */
+  dispose(): void;
 }

@@ -108,7 +108,7 @@ export interface KnnFitOptions {
  * knn.dispose();
  * ```
  */
-export class KnnClassifier implements Classifier<KnnFitOptions, KnnClassifier> {
+export class KnnClassifier implements Classifier<KnnFitOptions> {
   readonly k: number;
   readonly metric: Metric;
   private trainRows: tf.Tensor2D | undefined;

@@ -13,11 +13,12 @@
  *   binary SVM   L = (1/N)Σ max(0, 1 − t·z) + λ‖w‖²;  each example inside the margin adds −t·x/N
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Classifier, TrainableModel } from "../core/model.js";
+import type { Classifier } from "../core/model.js";
 import type { Examples } from "../core/types.js";
 import { checkExampleShape, checkFiniteValues, checkKnownOptions, checkOneOf, checkPositiveInteger, checkPositiveNumber, checkRegStrength, InvalidInputError } from "../core/checks.js";
 import type { ArrayBatch } from "../losses/losses.js";
-import { classifierMethods, type TrainableClassifier } from "../training/classifier.js";
+import { l2Regularizer, regularizerTerms } from "../losses/regularizers.js";
+import { GradientClassifier } from "../training/classifier.js";
 import type { TrainOptions } from "../training/options.js";
 import { accuracy } from "../eval/metrics.js";
 import { permutation } from "../core/random.js";
@@ -130,22 +131,22 @@ export function perceptronTrain(data: BinaryData, options: PerceptronOptions = {
 }
 
 /** The perceptron as a `Classifier` (fit runs `perceptronTrain`; predict and score use the learned w, b). */
-export class Perceptron implements Classifier<PerceptronOptions, PerceptronResult> {
-  private learned: BinaryLinearModel | undefined;
+export class Perceptron implements Classifier<PerceptronOptions> {
+  /** What the last `fit` recorded: mistakes per epoch, convergence, the model after each epoch. */
+  history?: PerceptronResult;
 
   constructor(private readonly defaults: PerceptronOptions = {}) {}
 
-  async fit(train: Examples, options: PerceptronOptions = {}): Promise<PerceptronResult> {
-    const result = perceptronTrain(train, { ...this.defaults, ...options });
-    this.learned = result.model;
-    return result;
+  async fit(train: Examples, options: PerceptronOptions = {}): Promise<this & { history: PerceptronResult }> {
+    this.history = perceptronTrain(train, { ...this.defaults, ...options });
+    return this as this & { history: PerceptronResult };
   }
 
   async predict(x: Examples | Float32Array): Promise<Int32Array> {
     const model = this.model;
     const rows = x instanceof Float32Array ? x : x.x;
     const data = { x: rows, n: rows.length / model.w.length, d: model.w.length };
-    if (!Number.isInteger(data.n)) throw new Error(`x has ${rows.length} numbers, not a multiple of the ${model.w.length} features per example`);
+    if (!Number.isInteger(data.n)) throw new InvalidInputError("x", `x has ${rows.length} numbers, not a multiple of the ${model.w.length} features per example`);
     return binaryPredict(model, data);
   }
 
@@ -153,10 +154,13 @@ export class Perceptron implements Classifier<PerceptronOptions, PerceptronResul
     return binaryAccuracy(this.model, examples);
   }
 
+  /** The perceptron holds no tensors: nothing to free. */
+  dispose(): void {}
+
   /** The learned w and b. */
   get model(): BinaryLinearModel {
-    if (!this.learned) throw new Error("the perceptron has not been trained: call fit(examples) first");
-    return this.learned;
+    if (!this.history) throw new InvalidInputError("model", "the perceptron has not been trained: call fit(examples) first");
+    return this.history.model;
   }
 }
 
@@ -193,67 +197,82 @@ const BINARY_GRADIENT_KINDS = ["logistic", "svm"] as const;
  *   SVM:      L = (1/N)Σ max(0, 1 − t·z) + λ‖w‖²,                  ∂L/∂z_i = −t_i/N inside the margin
  * and ∂L/∂w = Xᵀ ∂L/∂z + 2λw, ∂L/∂b = Σ_i ∂L/∂z_i.
  */
+export class BinaryLinearClassifier extends GradientClassifier {
+  readonly numClasses = 2;
+  readonly numFeatures: number;
+  /** w [D, 1] and b [1]. */
+  readonly params: { w: tf.Variable; b: tf.Variable };
+
+  constructor(
+    readonly kind: "logistic" | "svm",
+    numFeatures: number,
+    /** λ of the L2 penalty λ‖w‖². */
+    readonly reg: number,
+    training: Partial<TrainOptions> = {},
+  ) {
+    // The perceptron is not trained by gradient descent: it has its own class and function.
+    checkOneOf(kind, BINARY_GRADIENT_KINDS, "kind");
+    checkPositiveInteger(numFeatures, "numFeatures");
+    checkRegStrength(reg);
+    super({ ...BINARY_TRAINING, ...training });
+    this.numFeatures = numFeatures;
+    // in a tidy: the zeros a variable starts from would otherwise stay behind as tensors of their own
+    this.params = tf.tidy(() => ({
+      w: tf.variable(tf.zeros([numFeatures, 1]), true, undefined, "float32"),
+      b: tf.variable(tf.zeros([1]), true, undefined, "float32"),
+    }));
+  }
+
+  /** z = x·w + b [N, 1]. */
+  private z(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(x, this.params.w), this.params.b);
+  }
+
+  lossAndGrads(x: tf.Tensor2D, y: tf.Tensor1D): { loss: tf.Scalar; grads: Record<string, tf.Tensor> } {
+    const { w } = this.params;
+    const reg = this.reg;
+    return tf.tidy(() => {
+      const n = x.shape[0];
+      const zs = this.z(x);
+      const labels = tf.reshape(tf.cast(y, "float32"), [n, 1]);
+      let pointLoss: tf.Tensor;
+      let dz: tf.Tensor;
+      if (this.kind === "logistic") {
+        // −log σ(z) = softplus(−z), −log(1 − σ(z)) = softplus(z): stable for large |z|
+        pointLoss = tf.add(tf.mul(labels, tf.softplus(tf.neg(zs))), tf.mul(tf.sub(1, labels), tf.softplus(zs)));
+        dz = tf.div(tf.sub(tf.sigmoid(zs), labels), n);
+      } else {
+        const t = tf.sub(tf.mul(2, labels), 1);
+        const margin = tf.sub(1, tf.mul(t, zs));
+        pointLoss = tf.relu(margin);
+        dz = tf.div(tf.mul(tf.neg(t), tf.cast(tf.greater(margin, 0), "float32")), n);
+      }
+      const penalty = regularizerTerms(w as tf.Tensor2D, l2Regularizer(reg)); // λ‖w‖², 2λw
+      const loss = tf.add(tf.mean(pointLoss), penalty.penalty) as tf.Scalar;
+      const dw = tf.add(tf.matMul(x, dz, true, false), penalty.grad);
+      const db = tf.reshape(tf.sum(dz), [1]);
+      return { loss, grads: { w: dw, b: db } };
+    });
+  }
+
+  /** [N, 2] = [0, z], so that argmax picks class 1 exactly when z > 0. */
+  scores(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const zs = this.z(x);
+      return tf.concat([tf.zerosLike(zs), zs], 1) as tf.Tensor2D;
+    });
+  }
+}
+
+/** `new BinaryLinearClassifier(kind, numFeatures, reg, training)`, for code written against the factory. */
 export function createBinaryLinearModel(
   kind: "logistic" | "svm",
   numFeatures: number,
   reg: number,
   training: Partial<TrainOptions> = {},
 ): BinaryLinearClassifier {
-  // The perceptron is not trained by gradient descent: it has its own function, perceptronTrain.
-  checkOneOf(kind, BINARY_GRADIENT_KINDS, "kind");
-  checkPositiveInteger(numFeatures, "numFeatures");
-  checkRegStrength(reg);
-  const params = {
-    w: tf.variable(tf.zeros([numFeatures, 1]), true, undefined, "float32"),
-    b: tf.variable(tf.zeros([1]), true, undefined, "float32"),
-  };
-  const z = (x: tf.Tensor2D): tf.Tensor2D => tf.add(tf.matMul(x, params.w), params.b);
-  const trainable: TrainableModel = {
-    numClasses: 2,
-    numFeatures,
-    params,
-    lossAndGrads(x, y) {
-      return tf.tidy(() => {
-        const n = x.shape[0];
-        const zs = z(x);
-        const labels = tf.reshape(tf.cast(y, "float32"), [n, 1]);
-        let pointLoss: tf.Tensor;
-        let dz: tf.Tensor;
-        if (kind === "logistic") {
-          // −log σ(z) = softplus(−z), −log(1 − σ(z)) = softplus(z): stable for large |z|
-          pointLoss = tf.add(tf.mul(labels, tf.softplus(tf.neg(zs))), tf.mul(tf.sub(1, labels), tf.softplus(zs)));
-          dz = tf.div(tf.sub(tf.sigmoid(zs), labels), n);
-        } else {
-          const t = tf.sub(tf.mul(2, labels), 1);
-          const margin = tf.sub(1, tf.mul(t, zs));
-          pointLoss = tf.relu(margin);
-          dz = tf.div(tf.mul(tf.neg(t), tf.cast(tf.greater(margin, 0), "float32")), n);
-        }
-        const loss = tf.add(tf.mean(pointLoss), tf.mul(reg, tf.sum(tf.square(params.w)))) as tf.Scalar;
-        const dw = tf.add(tf.matMul(tf.transpose(x), dz), tf.mul(2 * reg, params.w));
-        const db = tf.reshape(tf.sum(dz), [1]);
-        return { loss, grads: { w: dw, b: db } };
-      });
-    },
-    scores(x) {
-      return tf.tidy(() => {
-        const zs = z(x);
-        return tf.concat([tf.zerosLike(zs), zs], 1) as tf.Tensor2D;
-      });
-    },
-  };
-  return {
-    ...trainable,
-    ...classifierMethods(trainable, { ...BINARY_TRAINING, ...training }),
-    dispose() {
-      params.w.dispose();
-      params.b.dispose();
-    },
-  };
+  return new BinaryLinearClassifier(kind, numFeatures, reg, training);
 }
-
-/** A binary logistic-regression or SVM model: trainable by the shared loop, and a `Classifier`. */
-export type BinaryLinearClassifier = TrainableModel & TrainableClassifier & { dispose(): void };
 
 /** Full-batch gradient descent, quietly: what `fit` does unless told otherwise. */
 const BINARY_TRAINING: TrainOptions = { learningRate: 0.1, iterations: 1000, batchSize: 0, printEvery: 0, trainAccuracySample: 0 };
@@ -263,7 +282,7 @@ async function trainBinary(kind: "logistic" | "svm", data: BinaryData, options: 
   checkKnownOptions(options, ["learningRate", "iterations", "reg"], `${kind === "svm" ? "binary SVM" : "logistic regression"} options`);
   const model = createBinaryLinearModel(kind, data.d, options.reg ?? defaultReg);
   try {
-    const history = await model.fit(
+    const { history } = await model.fit(
       { x: Float32Array.from(data.x), y: Int32Array.from(data.y), n: data.n, d: data.d },
       { learningRate: options.learningRate ?? BINARY_TRAINING.learningRate, iterations: options.iterations ?? BINARY_TRAINING.iterations },
     );

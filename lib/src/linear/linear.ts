@@ -18,9 +18,8 @@ import {
   type LinearWeightsNaive,
 } from "../losses/losses.js";
 import { checkRegularizer, noRegularizer, type Regularizer } from "../losses/regularizers.js";
-import type { TrainableModel } from "../core/model.js";
 import { checkFiniteNumber, checkOneOf, InvalidInputError } from "../core/checks.js";
-import { classifierMethods, type TrainableClassifier } from "../training/classifier.js";
+import { GradientClassifier } from "../training/classifier.js";
 import type { TrainOptions } from "../training/options.js";
 
 /** What `fit` uses when neither the model's options nor the call say otherwise. */
@@ -128,88 +127,90 @@ export interface LinearClassifierOptions {
 }
 
 /**
- * A linear classifier with trainable variables: a `TrainableModel` (so `trainModel` drives it) and
- * a `Classifier` (`await model.fit(train)`, `await model.predict(x)`, `await model.score(test)`).
+ * A linear classifier with trainable variables, small random weights (seeded) and zero biases: a
+ * `TrainableModel` (so `trainModel` drives it) and a `Classifier`
+ * (`await model.fit(train)`, `model.history`, `await model.predict(x)`, `await model.score(test)`).
  */
-export interface LinearClassifier extends TrainableModel, TrainableClassifier {
+export class LinearClassifier extends GradientClassifier {
   readonly kind: LinearLossKind;
   readonly options: Readonly<LinearClassifierOptions>;
+  readonly numClasses: number;
+  readonly numFeatures: number;
   /** "W" [D, C] (or [D+1, C] with the bias trick) and, without the bias trick, "b" [C]. */
   readonly params: Record<string, tf.Variable>;
+  private readonly reg: Regularizer;
+  private readonly biasTrick: boolean;
+
+  constructor(options: LinearClassifierOptions) {
+    const { inputDim: d, numClasses: c } = options;
+    checkOneOf(options.loss, LINEAR_LOSS_KINDS, "loss");
+    if (!Number.isInteger(d) || d <= 0 || !Number.isInteger(c) || c < 2) {
+      throw new InvalidInputError("inputDim", `a linear classifier needs inputDim ≥ 1 and numClasses ≥ 2, got ${d} and ${c}`);
+    }
+    if (options.weightScale !== undefined) {
+      checkFiniteNumber(options.weightScale, "weightScale");
+      if (options.weightScale < 0) throw new InvalidInputError("weightScale", `weightScale (the spread of the first random weights) must be ≥ 0, got ${options.weightScale}`);
+    }
+    if (options.seed !== undefined) checkFiniteNumber(options.seed, "seed");
+    const reg = checkRegularizer(options.reg ?? noRegularizer);
+    super({ ...DEFAULT_LINEAR_TRAINING, ...options.training });
+    this.kind = options.loss;
+    this.options = { ...options };
+    this.numClasses = c;
+    this.numFeatures = d;
+    this.reg = reg;
+    this.biasTrick = options.biasTrick ?? false;
+    const rows = this.biasTrick ? d + 1 : d;
+    const init = randomWeightsArray(rows, c, options.seed ?? 0, options.weightScale ?? 1e-3);
+    if (this.biasTrick) init.fill(0, d * c); // the bias row starts at zero like a separate b would
+    this.params = { W: tf.tidy(() => tf.variable(tf.tensor2d(Float32Array.from(init), [rows, c]), true)) };
+    if (!this.biasTrick) this.params.b = tf.tidy(() => tf.variable(tf.zeros([c]), true));
+  }
+
+  private current(): LinearParams {
+    const W = this.params.W as tf.Variable<tf.Rank.R2>;
+    return this.biasTrick ? { W } : { W, b: this.params.b as tf.Variable<tf.Rank.R1> };
+  }
+
+  private withOnes(x: tf.Tensor2D): tf.Tensor2D {
+    if (x.shape[1] !== this.numFeatures) {
+      throw new InvalidInputError("x", `expected inputs with ${this.numFeatures} features, got [${x.shape.join(", ")}]`);
+    }
+    return this.biasTrick ? appendBiasColumn(x) : x;
+  }
+
+  lossAndGrads(x: tf.Tensor2D, y: tf.Tensor1D): { loss: tf.Scalar; grads: Record<string, tf.Tensor> } {
+    return tf.tidy(() => {
+      const result = linearLossVectorized(this.kind, this.current(), this.withOnes(x), y, {
+        reg: this.reg,
+        delta: this.options.delta ?? 1,
+        biasTrick: this.biasTrick,
+        scoresLossOn: this.options.scoresLossOn ?? "backend",
+      });
+      const grads: Record<string, tf.Tensor> = { W: result.dW };
+      if (result.db) grads.b = result.db;
+      return { loss: result.loss, grads };
+    });
+  }
+
+  scores(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => linearScores(this.withOnes(x), this.current()));
+  }
+
   /** Class templates: the weights without the bias row, row-major [D, C] (column j = class j). */
-  weights(): Float32Array;
+  weights(): Float32Array {
+    const all = this.params.W!.dataSync() as Float32Array;
+    return Float32Array.from(all.subarray(0, this.numFeatures * this.numClasses));
+  }
+
   /** The biases [C] (last row of W with the bias trick). */
-  biases(): Float32Array;
-  /** Frees the variables. */
-  dispose(): void;
+  biases(): Float32Array {
+    if (this.biasTrick) return Float32Array.from((this.params.W!.dataSync() as Float32Array).subarray(this.numFeatures * this.numClasses));
+    return Float32Array.from(this.params.b!.dataSync() as Float32Array);
+  }
 }
 
-/** Builds a linear classifier with small random weights (seeded) and zero biases. */
+/** `new LinearClassifier(options)`, for code written against the factory. */
 export function createLinearClassifier(options: LinearClassifierOptions): LinearClassifier {
-  const { inputDim: d, numClasses: c } = options;
-  checkOneOf(options.loss, LINEAR_LOSS_KINDS, "loss");
-  if (!Number.isInteger(d) || d <= 0 || !Number.isInteger(c) || c < 2) {
-    throw new InvalidInputError("inputDim", `a linear classifier needs inputDim ≥ 1 and numClasses ≥ 2, got ${d} and ${c}`);
-  }
-  if (options.weightScale !== undefined) {
-    checkFiniteNumber(options.weightScale, "weightScale");
-    if (options.weightScale < 0) throw new InvalidInputError("weightScale", `weightScale (the spread of the first random weights) must be ≥ 0, got ${options.weightScale}`);
-  }
-  if (options.seed !== undefined) checkFiniteNumber(options.seed, "seed");
-  const reg = checkRegularizer(options.reg ?? noRegularizer);
-  const biasTrick = options.biasTrick ?? false;
-  const rows = biasTrick ? d + 1 : d;
-  const init = randomWeightsArray(rows, c, options.seed ?? 0, options.weightScale ?? 1e-3);
-  if (biasTrick) init.fill(0, d * c); // the bias row starts at zero like a separate b would
-  const params: Record<string, tf.Variable> = {
-    W: tf.tidy(() => tf.variable(tf.tensor2d(Float32Array.from(init), [rows, c]), true)),
-  };
-  if (!biasTrick) params.b = tf.tidy(() => tf.variable(tf.zeros([c]), true));
-
-  const current = (): LinearParams =>
-    biasTrick ? { W: params.W as tf.Variable<tf.Rank.R2> } : { W: params.W as tf.Variable<tf.Rank.R2>, b: params.b as tf.Variable<tf.Rank.R1> };
-  const withOnes = (x: tf.Tensor2D): tf.Tensor2D => {
-    if (x.shape[1] !== d) throw new Error(`expected inputs with ${d} features, got [${x.shape.join(", ")}]`);
-    return biasTrick ? appendBiasColumn(x) : x;
-  };
-
-  const trainable: TrainableModel = {
-    numClasses: c,
-    numFeatures: d,
-    params,
-    lossAndGrads(x, y) {
-      return tf.tidy(() => {
-        const result = linearLossVectorized(options.loss, current(), withOnes(x), y, {
-          reg,
-          delta: options.delta ?? 1,
-          biasTrick,
-          scoresLossOn: options.scoresLossOn ?? "backend",
-        });
-        const grads: Record<string, tf.Tensor> = { W: result.dW };
-        if (result.db) grads.b = result.db;
-        return { loss: result.loss, grads };
-      });
-    },
-    scores(x) {
-      return tf.tidy(() => linearScores(withOnes(x), current()));
-    },
-  };
-  const model: LinearClassifier = {
-    ...trainable,
-    ...classifierMethods(trainable, { ...DEFAULT_LINEAR_TRAINING, ...options.training }),
-    kind: options.loss,
-    options: { ...options },
-    weights() {
-      const all = params.W!.dataSync() as Float32Array;
-      return Float32Array.from(all.subarray(0, d * c));
-    },
-    biases() {
-      if (biasTrick) return Float32Array.from((params.W!.dataSync() as Float32Array).subarray(d * c));
-      return Float32Array.from(params.b!.dataSync() as Float32Array);
-    },
-    dispose() {
-      for (const v of Object.values(params)) v.dispose();
-    },
-  };
-  return model;
+  return new LinearClassifier(options);
 }

@@ -26,10 +26,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { checkFiniteNumber, checkKnownOptions, checkNonNegativeInteger, checkPositiveInteger, checkRegStrength, InvalidInputError } from "../core/checks.js";
 import { createRng } from "../core/random.js";
-import type { Classifier, TrainableModel } from "../core/model.js";
 import type { Examples } from "../core/types.js";
 import { networkLossFromScores } from "../losses/index.js";
-import { classifierMethods, type FitOptions, type TrainableClassifier, type TrainHistory, type TrainOptions } from "../training/index.js";
+import { GradientClassifier, type FitOptions, type TrainHistory, type TrainOptions } from "../training/index.js";
 import { affineBackward, affineForward, reluBackward, reluForward, type ActivationCache, type AffineCache } from "./layers.js";
 import { convForward, convOutputSize, explicitPadding } from "./conv.js";
 import { poolOutputSize } from "./pool.js";
@@ -421,7 +420,7 @@ const DEFAULT_CONV_NET_TRAINING: TrainOptions = { learningRate: 0.01, batchSize:
  *   await cnn.fit(train, { optimizer: adamOptimizer(), learningRate: 1e-3, epochs: 3, validation });
  *   await cnn.score(test);
  */
-export class ConvNet implements TrainableModel, Classifier<FitOptions, ConvNet> {
+export class ConvNet extends GradientClassifier {
   readonly plan: ConvNetPlan;
   readonly options: Readonly<ConvNetOptions>;
   readonly numClasses: number;
@@ -430,13 +429,11 @@ export class ConvNet implements TrainableModel, Classifier<FitOptions, ConvNet> 
   readonly params: Record<string, tf.Variable>;
   /** Trainable parameters (the running statistics are not counted). */
   readonly parameterCount: number;
-  /** The history of the last `fit` (loss per iteration, accuracies per epoch). */
-  history?: TrainHistory;
-  private readonly methods: TrainableClassifier;
   private readonly seed: number;
   private steps = 0;
 
   constructor(options: ConvNetOptions = {}) {
+    super({ ...DEFAULT_CONV_NET_TRAINING, ...options.training });
     this.plan = planConvNet(options);
     this.options = { ...options };
     this.seed = options.seed ?? 0;
@@ -445,7 +442,6 @@ export class ConvNet implements TrainableModel, Classifier<FitOptions, ConvNet> 
     this.numClasses = this.plan.numClasses;
     this.params = initConvNetParams(this.plan, options.init ?? "he", this.seed);
     this.parameterCount = countConvNetParameters(this.plan);
-    this.methods = classifierMethods(this, { ...DEFAULT_CONV_NET_TRAINING, ...options.training });
   }
 
   /** Training-mode loss and gradients of a batch x [B, H·W·C]; also stores batch norm's new running statistics. */
@@ -461,7 +457,7 @@ export class ConvNet implements TrainableModel, Classifier<FitOptions, ConvNet> 
   }
 
   /** Trains with `trainModel` (the model's `training` defaults, overridden by `options`); the history lands on `model.history`. */
-  async fit(train: Examples, options: FitOptions = {}): Promise<this> {
+  override async fit(train: Examples, options: FitOptions = {}): Promise<this & { history: TrainHistory }> {
     if (train && typeof train === "object" && "d" in train && train.d !== this.numFeatures) {
       const [h, w, c] = this.plan.imageShape;
       throw new InvalidInputError("train", `ConvNet: the examples have ${train.d} values each, but imageShape [${h}, ${w}, ${c}] needs ${this.numFeatures}; pass imageShape to the constructor`);
@@ -477,18 +473,7 @@ export class ConvNet implements TrainableModel, Classifier<FitOptions, ConvNet> 
           `use another batchSize (e.g. ${batchSize - 1} or ${batchSize + 1})`,
       );
     }
-    this.history = await this.methods.fit(train, options);
-    return this;
-  }
-
-  /** Predicted class of each row of x [M, H·W·C]. */
-  predict(x: Examples | Float32Array): Promise<Int32Array> {
-    return this.methods.predict(x);
-  }
-
-  /** Accuracy on `examples`. */
-  score(examples: Examples): Promise<number> {
-    return this.methods.score(examples);
+    return super.fit(train, options);
   }
 
   /**
@@ -510,11 +495,6 @@ export class ConvNet implements TrainableModel, Classifier<FitOptions, ConvNet> 
     const shape = maps.shape as [number, number, number, number];
     maps.dispose();
     return { values: Float32Array.from(values), shape };
-  }
-
-  /** Frees the variables. */
-  dispose(): void {
-    for (const v of Object.values(this.params)) v.dispose();
   }
 }
 

@@ -5,16 +5,15 @@
  * in reverse from ∂L/∂scores (losses/), collecting ∂L/∂W_l and ∂L/∂b_l. The weight penalty is L2 on
  * every weight matrix (never the biases): λ Σ_l ‖W_l‖², gradient 2λW_l, as in the linear classifier.
  *
- * `createNetwork` wraps it all as a `TrainableModel` (so `trainModel` drives it unchanged) and a
- * `Classifier` (`fit`, `predict`, `score`). The functional pieces (`networkForward`,
+ * `Network` wraps it all as a `TrainableModel` (so `trainModel` drives it unchanged) and a
+ * `Classifier` (`fit`, `predict`, `score`, `dispose`). The functional pieces (`networkForward`,
  * `networkBackward`, `networkLoss`, `networkLossAndGrads`) take the parameters as an argument, which
  * is what gradient checks and `tf.grad` need.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { checkFiniteNumber, checkOneOf, checkRegStrength, InvalidInputError } from "../core/checks.js";
-import type { TrainableModel } from "../core/model.js";
 import { l2Regularizer, NETWORK_LOSS_KINDS, networkLossFromScores, regularizerTerms, type NetworkLossKind } from "../losses/index.js";
-import { classifierMethods, type TrainableClassifier, type TrainOptions } from "../training/index.js";
+import { GradientClassifier, type TrainOptions } from "../training/index.js";
 import { ACTIVATION_NAMES, activationLayer, affineBackward, affineForward, affineReluForward, type ActivationCache, type ActivationName, type AffineCache } from "./layers.js";
 import { checkLayerSizes, countParameters, initNetworkParams, type InitScheme } from "./init.js";
 
@@ -120,7 +119,8 @@ export function networkLoss(params: Record<string, tf.Tensor>, x: tf.Tensor2D, y
   const reg = config.reg ?? 0;
   if (reg === 0) return data.loss;
   let loss: tf.Scalar = data.loss;
-  for (let l = 1; l <= layerCount(params); l++) loss = tf.add(loss, tf.mul(reg, tf.sum(tf.square(params[`W${l}`]!)))) as tf.Scalar;
+  const penalty = l2Regularizer(reg);
+  for (let l = 1; l <= layerCount(params); l++) loss = tf.add(loss, regularizerTerms(params[`W${l}`] as tf.Tensor2D, penalty).penalty) as tf.Scalar;
   return loss;
 }
 
@@ -165,18 +165,6 @@ export interface NetworkOptions extends NetworkConfig {
   training?: Partial<TrainOptions>;
 }
 
-/** A fully connected network: a `TrainableModel` for `trainModel` and a `Classifier`. */
-export interface Network extends TrainableModel, TrainableClassifier {
-  readonly layerSizes: readonly number[];
-  readonly options: Readonly<NetworkOptions>;
-  /** W1 [D, H₁], b1 [H₁], W2 [H₁, H₂], ... */
-  readonly params: Record<string, tf.Variable>;
-  /** Weights + biases. */
-  readonly parameterCount: number;
-  /** Frees the variables. */
-  dispose(): void;
-}
-
 /** Course defaults for `fit` (the course's rate 0.1 and batch 20; docs/course.md). */
 const DEFAULT_NETWORK_TRAINING: TrainOptions = { learningRate: 0.1, batchSize: 20, epochs: 5 };
 
@@ -195,38 +183,53 @@ export function checkNetworkOptions(options: NetworkOptions): void {
 }
 
 /**
- * A network with seeded initial weights and zero biases. Example (the course's 2-layer net):
- *   const net = createNetwork({ layerSizes: [784, 36, 10], activation: "relu", loss: "softmax", init: "small", reg: 1e-5 });
+ * A fully connected network with seeded initial weights and zero biases: a `TrainableModel` for
+ * `trainModel` and a `Classifier`. Example (the course's 2-layer net):
+ *   const net = new Network({ layerSizes: [784, 36, 10], activation: "relu", loss: "softmax", init: "small", reg: 1e-5 });
  *   await net.fit(train, { iterations: 1500, batchSize: 20, learningRate: 0.1 });
+ *   net.history.loss  // loss per iteration
  */
+export class Network extends GradientClassifier {
+  readonly layerSizes: readonly number[];
+  readonly options: Readonly<NetworkOptions>;
+  readonly numClasses: number;
+  readonly numFeatures: number;
+  /** W1 [D, H₁], b1 [H₁], W2 [H₁, H₂], ... */
+  readonly params: Record<string, tf.Variable>;
+  /** Weights + biases. */
+  readonly parameterCount: number;
+  private readonly config: NetworkConfig;
+
+  constructor(options: NetworkOptions) {
+    checkNetworkOptions(options);
+    super({ ...DEFAULT_NETWORK_TRAINING, ...options.training });
+    const layerSizes = [...options.layerSizes];
+    this.layerSizes = layerSizes;
+    this.options = { ...options, layerSizes };
+    this.params = initNetworkParams(layerSizes, options.init ?? "he", options.seed ?? 0);
+    this.config = {
+      activation: options.activation ?? "relu",
+      leakyAlpha: options.leakyAlpha,
+      loss: options.loss ?? "softmax",
+      reg: options.reg ?? 0,
+      delta: options.delta,
+      scoresLossOn: options.scoresLossOn,
+    };
+    this.numClasses = Math.max(layerSizes[layerSizes.length - 1]!, 2);
+    this.numFeatures = layerSizes[0]!;
+    this.parameterCount = countParameters(layerSizes).total;
+  }
+
+  lossAndGrads(x: tf.Tensor2D, y: tf.Tensor1D): { loss: tf.Scalar; grads: Record<string, tf.Tensor> } {
+    return networkLossAndGrads(this.params, x, y, this.config);
+  }
+
+  scores(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => twoClassScores(networkForward(this.params, x, this.config).scores));
+  }
+}
+
+/** `new Network(options)`, for code written against the factory. */
 export function createNetwork(options: NetworkOptions): Network {
-  checkNetworkOptions(options);
-  const layerSizes = [...options.layerSizes];
-  const params = initNetworkParams(layerSizes, options.init ?? "he", options.seed ?? 0);
-  const config: NetworkConfig = {
-    activation: options.activation ?? "relu",
-    leakyAlpha: options.leakyAlpha,
-    loss: options.loss ?? "softmax",
-    reg: options.reg ?? 0,
-    delta: options.delta,
-    scoresLossOn: options.scoresLossOn,
-  };
-  const outputs = layerSizes[layerSizes.length - 1]!;
-  const trainable: TrainableModel = {
-    numClasses: Math.max(outputs, 2),
-    numFeatures: layerSizes[0]!,
-    params,
-    lossAndGrads: (x, y) => networkLossAndGrads(params, x, y, config),
-    scores: (x) => tf.tidy(() => twoClassScores(networkForward(params, x, config).scores)),
-  };
-  return {
-    ...trainable,
-    ...classifierMethods(trainable, { ...DEFAULT_NETWORK_TRAINING, ...options.training }),
-    layerSizes,
-    options: { ...options, layerSizes },
-    parameterCount: countParameters(layerSizes).total,
-    dispose() {
-      for (const v of Object.values(params)) v.dispose();
-    },
-  };
+  return new Network(options);
 }

@@ -219,46 +219,35 @@ export function adamOptimizer(options: { beta1?: number; beta2?: number; epsilon
     name: `adam(${beta1}, ${beta2})`,
     step(params, grads, lr) {
       const names = Object.keys(grads);
+      if (names.length === 0) return;
       // A backend may run the whole update as a kernel of its own (core/update-kernels.ts).
       if (options.fused !== false) fused ??= updateKernel("adam");
       if (fused) {
         fusedStep(fused, params, grads, { ...corrected(lr, nextStep(names.join(","))), beta1, beta2 });
         return;
       }
-      if (names.length > 1) {
-        // All parameters as one flat vector: Adam is 12 element-wise kernels per tensor, and at
-        // small batches each kernel call costs more in fixed overhead (~30 µs) than in arithmetic,
-        // so one concat, 12 kernels and one split replace 12 kernels per parameter tensor (48 for a
-        // 2-layer network). The arithmetic is the same, element by element.
-        const targets = names.map((n) => paramOf(params, n, grads[n]!));
-        const key = names.join(",");
-        const t = nextStep(key);
-        const sizes = names.map((n) => grads[n]!.size);
-        const total = sizes.reduce((a, b) => a + b, 0);
-        const m = moments.get(`${key}/m`, [total]);
-        const v = moments.get(`${key}/v`, [total]);
-        const { rate, epsilon } = corrected(lr, t);
-        tf.tidy(() => {
-          const g = tf.concat(names.map((n) => tf.reshape(grads[n]!, [-1])));
-          m.assign(tf.add(m, tf.mul(1 - beta1, tf.sub(g, m))));
-          v.assign(tf.add(v, tf.mul(1 - beta2, tf.sub(tf.square(g), v))));
-          const update = tf.div(tf.mul(rate, m), tf.add(tf.sqrt(v), epsilon));
-          const pieces = tf.split(update, sizes);
-          targets.forEach((p, i) => p.assign(tf.sub(p, tf.reshape(pieces[i]!, p.shape))));
-        });
-        return;
-      }
-      forEachParam(params, grads, (name, p, g) => {
-        const t = nextStep(name);
-        const m = moments.get(`${name}/m`, p.shape);
-        const v = moments.get(`${name}/v`, p.shape);
+      // All parameters as one flat vector: Adam is 12 element-wise kernels per tensor, and at small
+      // batches each kernel call costs more in fixed overhead (~30 µs) than in arithmetic, so one
+      // concat, 12 kernels and one split replace 12 kernels per parameter tensor (48 for a 2-layer
+      // network). The arithmetic is the same, element by element.
+      const targets = names.map((n) => paramOf(params, n, grads[n]!));
+      const key = names.join(",");
+      const t = nextStep(key);
+      const sizes = names.map((n) => grads[n]!.size);
+      const total = sizes.reduce((a, b) => a + b, 0);
+      const m = moments.get(`${key}/m`, [total]);
+      const v = moments.get(`${key}/v`, [total]);
+      // The bias corrections folded into two host scalars, as in the Adam paper's efficient form:
+      // α m̂ / (√v̂ + ε) = α_t m / (√v + ε_t) with α_t = α √(1 − β₂ᵗ) / (1 − β₁ᵗ), ε_t = ε √(1 − β₂ᵗ).
+      const { rate, epsilon } = corrected(lr, t);
+      tf.tidy(() => {
+        const g = tf.concat(names.map((n) => tf.reshape(grads[n]!, [-1])));
         // m ← m + (1 − β₁)(g − m) is β₁m + (1 − β₁)g with one op fewer (likewise v).
         m.assign(tf.add(m, tf.mul(1 - beta1, tf.sub(g, m))));
         v.assign(tf.add(v, tf.mul(1 - beta2, tf.sub(tf.square(g), v))));
-        // The bias corrections folded into two host scalars, as in the Adam paper's efficient form:
-        // α m̂ / (√v̂ + ε) = α_t m / (√v + ε_t) with α_t = α √(1 − β₂ᵗ) / (1 − β₁ᵗ), ε_t = ε √(1 − β₂ᵗ).
-        const { rate, epsilon } = corrected(lr, t);
-        p.assign(tf.sub(p, tf.div(tf.mul(rate, m), tf.add(tf.sqrt(v), epsilon))));
+        const update = tf.div(tf.mul(rate, m), tf.add(tf.sqrt(v), epsilon));
+        const pieces = tf.split(update, sizes);
+        targets.forEach((p, i) => p.assign(tf.sub(p, tf.reshape(pieces[i]!, p.shape))));
       });
     },
     dispose() {

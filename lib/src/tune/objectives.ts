@@ -69,9 +69,9 @@ const TRIAL_FIT_OPTIONS = { printEvery: 0, trainAccuracySample: 0, onDiverge: "s
  * NaN or exploded, else "ok" with the last epoch's validation accuracy and mean loss. The model is
  * disposed either way; any other error propagates (the study records a failed trial).
  */
-async function measureTrial(model: { dispose(): void }, fit: () => Promise<TrainHistory>): Promise<TrialOutcome> {
+async function measureTrial(model: { dispose(): void }, fit: () => Promise<{ history: TrainHistory }>): Promise<TrialOutcome> {
   try {
-    const history = await fit();
+    const { history } = await fit();
     if (history.diverged) return { status: "diverged", validationAccuracy: null, finalLoss: null, lossCurve: history.loss, error: history.diverged.message };
     const last = history.epochs.at(-1);
     return { status: "ok", validationAccuracy: last?.validationAccuracy ?? null, finalLoss: last?.meanLoss ?? null, lossCurve: history.loss };
