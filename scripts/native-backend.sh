@@ -54,7 +54,7 @@ if [ "${CLASSIFIERS_NATIVE:-1}" = 0 ] && [ -f "$marker" ]; then
 fi
 # The route note of this script's current build; a binding from an older version of the script is
 # replaced (through the cache or a build) instead of kept.
-route_note="binding built against the tensorflow-cpu $tf_version_wanted wheel, shields products from signals, runs small ops on the calling thread, fuses bias and ReLU into products"
+route_note="binding built against the tensorflow-cpu $tf_version_wanted wheel, shields products from signals, runs small ops on the calling thread (pooling on its threads), fuses bias and ReLU into products"
 if [ -d "$pkg" ] && [ -f "$marker" ] && [ "$(cat "$marker")" != "$route_note" ]; then
   say "native backend: replacing a binding from an older setup ($(cat "$marker"))"
   unlink_build
@@ -97,9 +97,9 @@ install_from() {
 }
 
 # --- route 2: the cache ---------------------------------------------------------------------
-# "sigshield-smallops-fused": the binding is patched by scripts/patch-binding.py (older cache
-# entries are not, or differently).
-prefix="tfjs-node-$tfjs_node_version-node-abi$node_abi-napi$napi-sigshield-smallops-fused-tf"
+# "sigshield-smallops2-fused": the binding is patched by scripts/patch-binding.py (older cache
+# entries are not, or differently; "smallops2": pooling keeps TensorFlow's threads).
+prefix="tfjs-node-$tfjs_node_version-node-abi$node_abi-napi$napi-sigshield-smallops2-fused-tf"
 find_cached() {
   ls -d "$cache_root/$prefix$tf_version_wanted" 2>/dev/null
 }

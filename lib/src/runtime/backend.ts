@@ -45,7 +45,7 @@ export interface NativeInfo {
   tensorflowVersion: string;
   /** The @tensorflow/tfjs-node package version. */
   tfjsNodeVersion: string;
-  /** "tfjs-node's own install", or "binding built against the tensorflow-cpu 2.21.0 wheel, shields products from signals, runs small ops on the calling thread, fuses bias and ReLU into products" (scripts/native-backend.sh). */
+  /** "tfjs-node's own install", or "binding built against the tensorflow-cpu 2.21.0 wheel, shields products from signals, runs small ops on the calling thread (pooling on its threads), fuses bias and ReLU into products" (scripts/native-backend.sh). */
   route: string;
 }
 
