@@ -102,3 +102,27 @@ test("unknown option names fail with the closest known name: respelled, initials
   checkKnownOptions(undefined, training, "training options");
   checkKnownOptions({ epochs: 1, seed: 3 }, training, "training options");
 });
+
+test("the course's public functions fail with InvalidInputError naming the argument (not a plain Error)", async () => {
+  const { makeExamples, subsetExamples } = await import("../lib/src/data/index.js");
+  const { kFoldSplit, checkDistanceShapes } = await import("../lib/src/knn/index.js");
+  const { svmLossFromScores, checkRegularizer } = await import("../lib/src/losses/index.js");
+  const { affineForward } = await import("../lib/src/nn/index.js");
+  const { optimizerByName } = await import("../lib/src/optim/index.js");
+  const tfc = await import("@tensorflow/tfjs-core");
+  const { initBackend } = await import("../lib/src/runtime/backend.js");
+  await initBackend({ log: false });
+  const cases: [string, () => unknown, string][] = [
+    ["makeExamples with d = 0", () => makeExamples(new Float32Array(4), new Int32Array(2), 0), "d"],
+    ["subsetExamples asking for more than there are", () => subsetExamples(makeExamples(new Float32Array(4), Int32Array.of(0, 1), 2), 5, 1), "count"],
+    ["kFoldSplit into more folds than examples", () => kFoldSplit(3, 5, 1), "folds"],
+    ["distances between rows of different widths", () => checkDistanceShapes(tfc.zeros([2, 3]), tfc.zeros([4, 5])), "queries"],
+    ["scores and labels of different lengths", () => svmLossFromScores(tfc.zeros([3, 2]) as never, Int32Array.of(0, 1)), "y"],
+    ["a negative regularisation strength", () => checkRegularizer({ kind: "l2", strength: -1 }), "reg"],
+    ["an affine layer whose W does not fit x", () => affineForward(tfc.zeros([2, 3]) as never, tfc.zeros([4, 5]) as never, tfc.zeros([5]) as never), "x"],
+    ["an unknown optimiser name", () => optimizerByName("adamw" as never), "name"],
+  ];
+  for (const [what, run, argument] of cases) {
+    assert.throws(run, (err: unknown) => err instanceof InvalidInputError && err.argument === argument, what);
+  }
+});

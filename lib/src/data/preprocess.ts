@@ -11,10 +11,10 @@ import { permutation } from "../core/random.js";
 
 /** Builds `Examples` from features [n, d] and labels [n], checking the shapes agree. */
 export function makeExamples(x: Float32Array, y: Int32Array, d: number): Examples {
-  if (!Number.isInteger(d) || d <= 0) throw new Error(`makeExamples: d must be a positive integer, got ${d}`);
-  if (x.length % d !== 0) throw new Error(`makeExamples: x has ${x.length} values, not a multiple of d=${d}`);
+  if (!Number.isInteger(d) || d <= 0) throw new InvalidInputError("d", `makeExamples: d must be a positive integer, got ${d}`);
+  if (x.length % d !== 0) throw new InvalidInputError("x", `makeExamples: x has ${x.length} values, not a multiple of d=${d}`);
   const n = x.length / d;
-  if (y.length !== n) throw new Error(`makeExamples: x has ${n} rows of ${d}, but y has ${y.length} labels`);
+  if (y.length !== n) throw new InvalidInputError("x", `makeExamples: x has ${n} rows of ${d}, but y has ${y.length} labels`);
   return { x, y, n, d };
 }
 
@@ -31,14 +31,14 @@ export function bytesToFloat32(values: Uint8Array | Float32Array, factor = 1): F
 
 /** Examples with features divided by `maxValue` (default 255), so 0..255 pixels land in [0, 1]. */
 export function scaleToUnit(ex: Examples, maxValue = 255): Examples {
-  if (!(maxValue > 0)) throw new Error(`scaleToUnit: maxValue must be positive, got ${maxValue}`);
+  if (!(maxValue > 0)) throw new InvalidInputError("maxValue", `scaleToUnit: maxValue must be positive, got ${maxValue}`);
   return { x: bytesToFloat32(ex.x, 1 / maxValue), y: ex.y, n: ex.n, d: ex.d };
 }
 
 /** The mean image: column means of x, [D]. Accumulates in float64 so 60,000 rows stay exact. */
 export function meanImage(ex: Examples): Float32Array {
   assertShape(ex, "meanImage");
-  if (ex.n === 0) throw new Error("meanImage: no examples to average");
+  if (ex.n === 0) throw new InvalidInputError("examples", "meanImage: no examples to average");
   const { x, n, d } = ex;
   const sums = new Float64Array(d);
   for (let i = 0; i < n; i++) {
@@ -54,7 +54,7 @@ export function meanImage(ex: Examples): Float32Array {
 export function subtractMean(ex: Examples, mean: Float32Array): Examples {
   assertShape(ex, "subtractMean");
   if (mean.length !== ex.d) {
-    throw new Error(`subtractMean: mean has ${mean.length} values, but examples have d=${ex.d} features`);
+    throw new InvalidInputError("mean", `subtractMean: mean has ${mean.length} values, but examples have d=${ex.d} features`);
   }
   const { x, n, d } = ex;
   const out = new Float32Array(x.length);
@@ -90,7 +90,7 @@ export function selectExamples(ex: Examples, indices: ArrayLike<number>): Exampl
   for (let k = 0; k < count; k++) {
     const i = indices[k]!;
     if (!Number.isInteger(i) || i < 0 || i >= ex.n) {
-      throw new Error(`selectExamples: index ${i} (position ${k}) is out of range 0..${ex.n - 1}`);
+      throw new InvalidInputError("indices", `selectExamples: index ${i} (position ${k}) is out of range 0..${ex.n - 1}`);
     }
     x.set(ex.x.subarray(i * d, (i + 1) * d), k * d);
     y[k] = ex.y[i]!;
@@ -100,8 +100,8 @@ export function selectExamples(ex: Examples, indices: ArrayLike<number>): Exampl
 
 /** A seeded random subset of `count` rows, with the chosen row indices. */
 export function subsetExamples(ex: Examples, count: number, seed: number): { examples: Examples; indices: Int32Array } {
-  if (!Number.isInteger(count) || count < 0) throw new Error(`subsetExamples: count must be a non-negative integer, got ${count}`);
-  if (count > ex.n) throw new Error(`subsetExamples: asked for ${count} examples, but only ${ex.n} are available`);
+  if (!Number.isInteger(count) || count < 0) throw new InvalidInputError("count", `subsetExamples: count must be a non-negative integer, got ${count}`);
+  if (count > ex.n) throw new InvalidInputError("count", `subsetExamples: asked for ${count} examples, but only ${ex.n} are available`);
   const indices = permutation(ex.n, seed).slice(0, count);
   return { examples: selectExamples(ex, indices), indices };
 }
@@ -118,10 +118,10 @@ export interface ValidationSplit {
 /** Carves `validationCount` seeded-random rows out of `ex` as a validation split. */
 export function splitValidation(ex: Examples, validationCount: number, seed: number): ValidationSplit {
   if (!Number.isInteger(validationCount) || validationCount < 0) {
-    throw new Error(`splitValidation: validation count must be a non-negative integer, got ${validationCount}`);
+    throw new InvalidInputError("validationCount", `splitValidation: validation count must be a non-negative integer, got ${validationCount}`);
   }
   if (validationCount >= ex.n) {
-    throw new Error(
+    throw new InvalidInputError("validationCount", 
       `splitValidation: cannot carve ${validationCount} validation examples out of ${ex.n} and keep any for training`,
     );
   }
@@ -206,7 +206,7 @@ export function toTensors(ex: Examples, numClasses?: number): { x: tf.Tensor2D; 
 
 function assertShape(ex: Examples, where: string): void {
   if (ex.x.length !== ex.n * ex.d || ex.y.length !== ex.n) {
-    throw new Error(
+    throw new InvalidInputError("examples", 
       `${where}: inconsistent examples: x has ${ex.x.length} values and y ${ex.y.length} labels, but n=${ex.n}, d=${ex.d}`,
     );
   }

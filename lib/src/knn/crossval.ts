@@ -12,7 +12,7 @@ import { knnVote } from "./knn.js";
 import { accuracy } from "../eval/metrics.js";
 import { permutation } from "../core/random.js";
 import { selectExamples } from "../data/preprocess.js";
-import { checkExamples, checkOneOf, inferNumClasses } from "../core/checks.js";
+import { checkExamples, checkOneOf, inferNumClasses, InvalidInputError } from "../core/checks.js";
 import { METRICS } from "./search-types.js";
 import { progress } from "../core/progress.js";
 
@@ -29,9 +29,9 @@ export interface Fold {
  * seeded shuffle. Sizes differ by at most one (the first n mod folds folds get the extra row).
  */
 export function kFoldSplit(n: number, folds: number, seed: number): Fold[] {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`n must be a non-negative integer, got ${n}`);
-  if (!Number.isInteger(folds) || folds < 2) throw new Error(`folds must be an integer ≥ 2, got ${folds}`);
-  if (folds > n) throw new Error(`cannot split ${n} examples into ${folds} non-empty folds`);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidInputError("n", `n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(folds) || folds < 2) throw new InvalidInputError("folds", `folds must be an integer ≥ 2, got ${folds}`);
+  if (folds > n) throw new InvalidInputError("folds", `cannot split ${n} examples into ${folds} non-empty folds`);
   // BEGIN SOLUTION kfold-split (2 pts)
   const order = permutation(n, seed);
   const base = Math.floor(n / folds);
@@ -102,10 +102,10 @@ export async function crossValidateKnn(
   const seed = options.seed ?? 0;
   const showProgress = options.showProgress ?? true;
   const ks = [...new Set(options.ks)].sort((a, b) => a - b);
-  if (ks.length === 0) throw new Error("ks is empty: give at least one k to try");
-  if (metrics.length === 0) throw new Error("metrics is empty: give at least one of \"l1\", \"l2\"");
+  if (ks.length === 0) throw new InvalidInputError("ks", "ks is empty: give at least one k to try");
+  if (metrics.length === 0) throw new InvalidInputError("metrics", "metrics is empty: give at least one of \"l1\", \"l2\"");
   for (const metric of metrics) checkOneOf(metric, METRICS, "metric");
-  for (const k of ks) if (!Number.isInteger(k) || k < 1) throw new Error(`every k must be a positive integer, got ${k}`);
+  for (const k of ks) if (!Number.isInteger(k) || k < 1) throw new InvalidInputError("ks", `every k must be a positive integer, got ${k}`);
   const numClasses = options.numClasses ?? inferNumClasses(examples.y, "crossValidateKnn labels");
   checkExamples(examples, "crossValidateKnn", { numClasses });
 
@@ -116,7 +116,7 @@ export async function crossValidateKnn(
   const maxK = ks[ks.length - 1]!;
   const smallestTrain = Math.min(...folds.map((f) => f.train.length));
   if (maxK > smallestTrain) {
-    throw new Error(`k=${maxK} is larger than a fold's ${smallestTrain} training examples`);
+    throw new InvalidInputError("k", `k=${maxK} is larger than a fold's ${smallestTrain} training examples`);
   }
   for (let f = 0; f < foldCount; f++) {
     const fold = folds[f]!;
@@ -163,7 +163,7 @@ export async function crossValidateKnn(
 
 /** Highest mean; within 1e-12, the smaller k, then the metric earlier in `metricOrder`. */
 export function pickBestScore(scores: KnnCrossValidationScore[], metricOrder: Metric[]): KnnCrossValidationScore {
-  if (scores.length === 0) throw new Error("no scores to choose from");
+  if (scores.length === 0) throw new InvalidInputError("scores", "no scores to choose from");
   const rank = (m: Metric): number => metricOrder.indexOf(m);
   let best = scores[0]!;
   for (const s of scores.slice(1)) {

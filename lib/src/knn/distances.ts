@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { METRICS, type Metric } from "./search-types.js";
-import { checkOneOf } from "../core/checks.js";
+import { checkOneOf, InvalidInputError } from "../core/checks.js";
 import { timed } from "../core/timing.js";
 
 
@@ -40,14 +40,14 @@ const DEFAULT_MAX_ELEMENTS = 1 << 24;
 
 /** Throws unless both are rank-2 with the same number of columns; returns [M, N, D]. */
 export function checkDistanceShapes(queries: tf.Tensor, train: tf.Tensor): [number, number, number] {
-  if (queries.rank !== 2) throw new Error(`queries must be a [M, D] matrix, got shape [${queries.shape}]`);
-  if (train.rank !== 2) throw new Error(`training rows must be a [N, D] matrix, got shape [${train.shape}]`);
+  if (queries.rank !== 2) throw new InvalidInputError("queries", `queries must be a [M, D] matrix, got shape [${queries.shape}]`);
+  if (train.rank !== 2) throw new InvalidInputError("train", `training rows must be a [N, D] matrix, got shape [${train.shape}]`);
   const [m, dq] = queries.shape as [number, number];
   const [n, dt] = train.shape as [number, number];
   if (dq !== dt) {
-    throw new Error(`dimension mismatch: queries have D=${dq} features but training rows have D=${dt}`);
+    throw new InvalidInputError("queries", `dimension mismatch: queries have D=${dq} features but training rows have D=${dt}`);
   }
-  if (n === 0) throw new Error("no training rows: N must be at least 1");
+  if (n === 0) throw new InvalidInputError("train", "no training rows: N must be at least 1");
   return [m, n, dq];
 }
 
@@ -128,7 +128,7 @@ export function forEachDistanceChunk(
   checkOneOf(metric, METRICS, "metric");
   const [m, n, d] = checkDistanceShapes(queries, train);
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
-  if (!(maxElements >= 1)) throw new Error(`maxElements must be at least 1, got ${maxElements}`);
+  if (!(maxElements >= 1)) throw new InvalidInputError("maxElements", `maxElements must be at least 1, got ${maxElements}`);
   if (m === 0) return;
   // BEGIN SOLUTION knn-distances-no-loops (3 pts)
   if (metric === "l2") {
@@ -226,14 +226,14 @@ export function distanceMatrix(
     case "no-loops":
       return distancesNoLoops(queries, train, metric);
     default:
-      throw new Error(`unknown distance method "${String(method)}"; use one of ${DISTANCE_METHODS.join(", ")}`);
+      throw new InvalidInputError("method", `unknown distance method "${String(method)}"; use one of ${DISTANCE_METHODS.join(", ")}`);
   }
 }
 
 /** Largest absolute difference between two distance matrices of the same shape. */
 export function maxDistanceDifference(a: DistanceMatrix, b: DistanceMatrix): number {
   if (a.rows !== b.rows || a.cols !== b.cols) {
-    throw new Error(`distance matrices differ in shape: [${a.rows}, ${a.cols}] vs [${b.rows}, ${b.cols}]`);
+    throw new InvalidInputError("b", `distance matrices differ in shape: [${a.rows}, ${a.cols}] vs [${b.rows}, ${b.cols}]`);
   }
   let worst = 0;
   for (let i = 0; i < a.values.length; i++) {

@@ -17,7 +17,7 @@
  * unchanged but e^{s} can no longer overflow.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { checkLabels, checkOneOf } from "../core/checks.js";
+import { checkLabels, checkOneOf, InvalidInputError } from "../core/checks.js";
 import { addRegularizerNaive, noRegularizer, regularizerTerms, type Regularizer } from "./regularizers.js";
 
 export type LinearLossKind = "svm" | "softmax";
@@ -31,7 +31,7 @@ export const LINEAR_LOSS_KINDS: readonly LinearLossKind[] = ["svm", "softmax"];
 /** Labels as an int32 tensor [N], checking their range when given as an array. */
 export function labelTensor(y: tf.Tensor1D | Int32Array, numClasses: number): tf.Tensor1D {
   if (y instanceof tf.Tensor) {
-    if (y.rank !== 1) throw new Error(`labels must be a 1-D tensor, got shape [${y.shape.join(", ")}]`);
+    if (y.rank !== 1) throw new InvalidInputError("y", `labels must be a 1-D tensor, got shape [${y.shape.join(", ")}]`);
     return y.dtype === "int32" ? y : tf.cast(y, "int32");
   }
   checkLabels(y, numClasses);
@@ -49,13 +49,13 @@ export interface ScoresLossNaive {
 }
 
 function checkScoresNaive(scores: ArrayLike<number>, n: number, c: number, y: ArrayLike<number>): void {
-  if (scores.length !== n * c) throw new Error(`scores have ${scores.length} entries, expected N×C = ${n}×${c}`);
-  if (y.length !== n) throw new Error(`got ${y.length} labels for ${n} score rows`);
+  if (scores.length !== n * c) throw new InvalidInputError("scores", `scores have ${scores.length} entries, expected N×C = ${n}×${c}`);
+  if (y.length !== n) throw new InvalidInputError("y", `got ${y.length} labels for ${n} score rows`);
   checkLabels(y, c);
 }
 
 function checkDelta(delta: number): void {
-  if (!(Number.isFinite(delta) && delta > 0)) throw new Error(`the SVM margin Δ must be a positive number, got ${delta}`);
+  if (!(Number.isFinite(delta) && delta > 0)) throw new InvalidInputError("delta", `the SVM margin Δ must be a positive number, got ${delta}`);
 }
 
 /** Multiclass SVM loss (mean over rows) from scores [N, C] (row-major), with loops. */
@@ -127,9 +127,9 @@ export interface ScoresLoss {
 /** The labels as a float32 one-hot [N, C] matching `scores` [N, C], after checking both. Use in tf.tidy. */
 function oneHotLabels(scores: tf.Tensor2D, y: tf.Tensor1D | Int32Array): tf.Tensor2D {
   const labels = labelTensor(y, scores.shape[1]);
-  if (scores.rank !== 2) throw new Error(`scores must be [N, C], got shape [${scores.shape.join(", ")}]`);
+  if (scores.rank !== 2) throw new InvalidInputError("scores", `scores must be [N, C], got shape [${scores.shape.join(", ")}]`);
   if (labels.shape[0] !== scores.shape[0]) {
-    throw new Error(`got ${labels.shape[0]} labels for ${scores.shape[0]} score rows`);
+    throw new InvalidInputError("y", `got ${labels.shape[0]} labels for ${scores.shape[0]} score rows`);
   }
   // (the dtype argument of oneHot is ignored by the wasm kernel, hence the cast)
   return tf.cast(tf.oneHot(labels, scores.shape[1]), "float32") as tf.Tensor2D;
@@ -235,17 +235,16 @@ export interface LinearLossNaive {
 
 function checkNaiveInputs(weights: LinearWeightsNaive, batch: ArrayBatch, options: LinearLossOptions): void {
   const { W, b, d, c } = weights;
-  if (W.length !== d * c) throw new Error(`W has ${W.length} entries, expected D×C = ${d}×${c}`);
+  if (W.length !== d * c) throw new InvalidInputError("W", `W has ${W.length} entries, expected D×C = ${d}×${c}`);
   if (batch.d !== d) {
-    throw new Error(
-      `X has ${batch.d} features but W has ${d} rows` +
+    throw new InvalidInputError("x", `X has ${batch.d} features but W has ${d} rows` +
         (batch.d + 1 === d ? " (with the bias trick, append the constant-1 column to X first)" : ""),
     );
   }
-  if (batch.x.length !== batch.n * batch.d) throw new Error(`X has ${batch.x.length} entries, expected ${batch.n}×${batch.d}`);
-  if (batch.y.length !== batch.n) throw new Error(`got ${batch.y.length} labels for ${batch.n} examples`);
-  if (b && b.length !== c) throw new Error(`b has ${b.length} entries, expected C = ${c}`);
-  if (b && options.biasTrick) throw new Error("with the bias trick the bias lives in W's last row; do not pass b too");
+  if (batch.x.length !== batch.n * batch.d) throw new InvalidInputError("x", `X has ${batch.x.length} entries, expected ${batch.n}×${batch.d}`);
+  if (batch.y.length !== batch.n) throw new InvalidInputError("y", `got ${batch.y.length} labels for ${batch.n} examples`);
+  if (b && b.length !== c) throw new InvalidInputError("b", `b has ${b.length} entries, expected C = ${c}`);
+  if (b && options.biasTrick) throw new InvalidInputError("b", "with the bias trick the bias lives in W's last row; do not pass b too");
   checkLabels(batch.y, c);
 }
 
@@ -374,15 +373,14 @@ export function linearLossVectorized(
 ): LinearLossResult {
   checkOneOf(kind, LINEAR_LOSS_KINDS, "loss");
   const { W, b } = params;
-  if (x.rank !== 2 || W.rank !== 2) throw new Error("X must be [N, D] and W [D, C]");
+  if (x.rank !== 2 || W.rank !== 2) throw new InvalidInputError("x", "X must be [N, D] and W [D, C]");
   if (x.shape[1] !== W.shape[0]) {
-    throw new Error(
-      `X has ${x.shape[1]} features but W has ${W.shape[0]} rows` +
+    throw new InvalidInputError("x", `X has ${x.shape[1]} features but W has ${W.shape[0]} rows` +
         (x.shape[1] + 1 === W.shape[0] ? " (with the bias trick, append the constant-1 column to X first)" : ""),
     );
   }
-  if (b && b.shape[0] !== W.shape[1]) throw new Error(`b has ${b.shape[0]} entries, expected C = ${W.shape[1]}`);
-  if (b && options.biasTrick) throw new Error("with the bias trick the bias lives in W's last row; do not pass b too");
+  if (b && b.shape[0] !== W.shape[1]) throw new InvalidInputError("b", `b has ${b.shape[0]} entries, expected C = ${W.shape[1]}`);
+  if (b && options.biasTrick) throw new InvalidInputError("b", "with the bias trick the bias lives in W's last row; do not pass b too");
   return tf.tidy(() => {
     const scores = (b ? tf.add(tf.matMul(x, W), b) : tf.matMul(x, W)) as tf.Tensor2D;
     const fromScores = options.scoresLossOn === "host" ? scoresLossOnHost(kind, scores, y, options.delta ?? 1) :

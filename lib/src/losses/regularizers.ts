@@ -11,6 +11,7 @@
  * the penalty picks the smaller, smoother weights, which generalise better.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { InvalidInputError } from "../core/checks.js";
 
 export type RegularizerKind = "none" | "l2" | "l1" | "elastic";
 
@@ -40,13 +41,13 @@ export function elasticNetRegularizer(strength: number, beta = 0.5): Regularizer
 /** Throws on a negative or non-finite strength or an unknown kind; returns the same object. */
 export function checkRegularizer(reg: Regularizer): Regularizer {
   if (!["none", "l2", "l1", "elastic"].includes(reg.kind)) {
-    throw new Error(`unknown regularizer kind "${reg.kind}"; use none, l2, l1 or elastic`);
+    throw new InvalidInputError("reg", `unknown regularizer kind "${reg.kind}"; use none, l2, l1 or elastic`);
   }
   if (!Number.isFinite(reg.strength) || reg.strength < 0) {
-    throw new Error(`regularization strength must be a finite number ≥ 0, got ${reg.strength}`);
+    throw new InvalidInputError("reg", `regularization strength must be a finite number ≥ 0, got ${reg.strength}`);
   }
   if (reg.kind === "elastic" && (reg.beta === undefined || !Number.isFinite(reg.beta) || reg.beta < 0)) {
-    throw new Error(`elastic net needs beta ≥ 0, got ${reg.beta}`);
+    throw new InvalidInputError("reg", `elastic net needs beta ≥ 0, got ${reg.beta}`);
   }
   return reg;
 }
@@ -72,7 +73,7 @@ export function addRegularizerNaive(
 ): number {
   checkRegularizer(reg);
   if (W.length !== rows * cols || dW.length !== rows * cols) {
-    throw new Error(`addRegularizerNaive: W has ${W.length} and dW ${dW.length} entries, expected ${rows}×${cols}`);
+    throw new InvalidInputError("W", `addRegularizerNaive: W has ${W.length} and dW ${dW.length} entries, expected ${rows}×${cols}`);
   }
   if (reg.kind === "none" || reg.strength === 0) return 0;
   const lambda = reg.strength;

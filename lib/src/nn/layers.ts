@@ -8,6 +8,7 @@
  * All functions create new tensors; call them inside `tf.tidy` (the network does).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { InvalidInputError } from "../core/checks.js";
 
 // ---------------------------------------------------------------------------------------------
 // Affine
@@ -21,7 +22,7 @@ export interface AffineCache {
 /** out = x·W + b for x [N, D], W [D, M], b [M]; out [N, M]. */
 export function affineForward(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D): { out: tf.Tensor2D; cache: AffineCache } {
   if (x.shape[1] !== W.shape[0]) {
-    throw new Error(`affine layer: input has ${x.shape[1]} features but W is [${W.shape.join(", ")}] (expects ${W.shape[0]})`);
+    throw new InvalidInputError("x", `affine layer: input has ${x.shape[1]} features but W is [${W.shape.join(", ")}] (expects ${W.shape[0]})`);
   }
   // BEGIN SOLUTION affine-forward (1 pt)
   return { out: tf.add(tf.matMul(x, W), b) as tf.Tensor2D, cache: { x, W } };
@@ -61,7 +62,7 @@ export interface AffineReluCache {
  */
 export function affineReluForward(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D): { out: tf.Tensor2D; cache: AffineReluCache } {
   if (x.shape[1] !== W.shape[0]) {
-    throw new Error(`affine layer: input has ${x.shape[1]} features but W is [${W.shape.join(", ")}] (expects ${W.shape[0]})`);
+    throw new InvalidInputError("x", `affine layer: input has ${x.shape[1]} features but W is [${W.shape.join(", ")}] (expects ${W.shape[0]})`);
   }
   const out = tf.fused.matMul({ a: x, b: W, bias: b, activation: "relu" }) as tf.Tensor2D;
   // step(out) = step(z) for ReLU, so the output stands in for the pre-activation.
@@ -180,6 +181,6 @@ export function activationLayer(name: ActivationName, alpha = 0.1): ActivationLa
     case "identity":
       return { name, forward: identityForward, backward: identityBackward };
     default:
-      throw new Error(`unknown activation "${String(name)}"; use one of ${ACTIVATION_NAMES.join(", ")}`);
+      throw new InvalidInputError("activation", `unknown activation "${String(name)}"; use one of ${ACTIVATION_NAMES.join(", ")}`);
   }
 }

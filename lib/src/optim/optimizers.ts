@@ -15,6 +15,7 @@
  *                  w ← w − α m̂ / (√v̂ + ε)
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { InvalidInputError } from "../core/checks.js";
 import { updateKernel, type UpdateKernel, type UpdateSettings } from "../core/update-kernels.js";
 import { checkFormOption, checkOptimizerSettings } from "./settings.js";
 
@@ -61,9 +62,9 @@ function forEachParam(
 /** The parameter a gradient belongs to; throws when there is none or the sizes differ. */
 function paramOf(params: Record<string, tf.Variable>, name: string, grad: tf.Tensor): tf.Variable {
   const param = params[name];
-  if (!param) throw new Error(`gradient for "${name}" but no parameter of that name (have ${Object.keys(params).join(", ")})`);
+  if (!param) throw new InvalidInputError("grads", `gradient for "${name}" but no parameter of that name (have ${Object.keys(params).join(", ")})`);
   if (grad.size !== param.size) {
-    throw new Error(`gradient for "${name}" has shape [${grad.shape.join(", ")}], parameter [${param.shape.join(", ")}]`);
+    throw new InvalidInputError("grads", `gradient for "${name}" has shape [${grad.shape.join(", ")}], parameter [${param.shape.join(", ")}]`);
   }
   return param;
 }
@@ -279,6 +280,6 @@ export function optimizerByName(name: OptimizerName): Optimizer {
     case "adam":
       return adamOptimizer();
     default:
-      throw new Error(`unknown optimizer "${String(name)}"; use sgd, momentum, nesterov, adagrad, rmsprop or adam`);
+      throw new InvalidInputError("name", `unknown optimizer "${String(name)}"; use sgd, momentum, nesterov, adagrad, rmsprop or adam`);
   }
 }
