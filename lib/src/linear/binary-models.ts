@@ -18,6 +18,7 @@ import type { Examples } from "../core/types.js";
 import { checkExampleShape, checkFiniteValues, checkKnownOptions, checkOneOf, checkPositiveInteger, checkPositiveNumber, checkRegStrength, InvalidInputError } from "../core/checks.js";
 import type { ArrayBatch } from "../losses/losses.js";
 import { l2Regularizer, regularizerTerms } from "../losses/regularizers.js";
+import { binaryCrossEntropyFromScores } from "../losses/network-losses.js";
 import { GradientClassifier } from "../training/classifier.js";
 import type { TrainOptions } from "../training/options.js";
 import { accuracy } from "../eval/metrics.js";
@@ -234,21 +235,19 @@ export class BinaryLinearClassifier extends GradientClassifier {
     return tf.tidy(() => {
       const n = x.shape[0];
       const zs = this.z(x);
-      const labels = tf.reshape(tf.cast(y, "float32"), [n, 1]);
-      let pointLoss: tf.Tensor;
+      let dataLoss: tf.Scalar;
       let dz: tf.Tensor;
       if (this.kind === "logistic") {
-        // −log σ(z) = softplus(−z), −log(1 − σ(z)) = softplus(z): stable for large |z|
-        pointLoss = tf.add(tf.mul(labels, tf.softplus(tf.neg(zs))), tf.mul(tf.sub(1, labels), tf.softplus(zs)));
-        dz = tf.div(tf.sub(tf.sigmoid(zs), labels), n);
+        // binary cross-entropy of σ(z), the network's loss of the same name: (1/N)Σ BCE, ∂/∂z = (σ(z) − y)/N
+        ({ loss: dataLoss, dScores: dz } = binaryCrossEntropyFromScores(zs, y));
       } else {
-        const t = tf.sub(tf.mul(2, labels), 1);
+        const t = tf.sub(tf.mul(2, tf.reshape(tf.cast(y, "float32"), [n, 1])), 1);
         const margin = tf.sub(1, tf.mul(t, zs));
-        pointLoss = tf.relu(margin);
+        dataLoss = tf.mean(tf.relu(margin));
         dz = tf.div(tf.mul(tf.neg(t), tf.cast(tf.greater(margin, 0), "float32")), n);
       }
       const penalty = regularizerTerms(w as tf.Tensor2D, l2Regularizer(reg)); // λ‖w‖², 2λw
-      const loss = tf.add(tf.mean(pointLoss), penalty.penalty) as tf.Scalar;
+      const loss = tf.add(dataLoss, penalty.penalty) as tf.Scalar;
       const dw = tf.add(tf.matMul(x, dz, true, false), penalty.grad);
       const db = tf.reshape(tf.sum(dz), [1]);
       return { loss, grads: { w: dw, b: db } };
