@@ -314,8 +314,7 @@ async function referenceValues(root: string, manifest: Manifest, cases: LoadedCa
       return v.passed ? [] : [`${c.key}: ${v.message}`];
     });
     if (failing.length > 0) throw new Error(`the solution does not pass ${failing.length} ${failing.length === 1 ? "check" : "checks"}:\n  ${failing.slice(0, 10).join("\n  ")}`);
-    writeFileSync(`${path}.tmp`, encodeValue(values));
-    renameSync(`${path}.tmp`, path);
+    writeAtomic(path, encodeValue(values));
     return { values: new Map(Object.entries(values)), key };
   } finally {
     rmSync(view, { recursive: true, force: true });
@@ -437,9 +436,11 @@ export function formatStudent(grade: StudentGrade): string {
   return lines.join("\n");
 }
 
+/** Writes through a temporary file of this process's own (two graders, or two test files, may write the same cache file at once). */
 function writeAtomic(path: string, text: string): void {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, path);
 }
 
 /** Grades every copy (`jobs` at a time), skipping those recorded as finished and unchanged; writes the gradebook. */
