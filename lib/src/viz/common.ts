@@ -1,6 +1,7 @@
 /**
  * Small helpers shared by the figure builders (not part of the public surface).
  */
+import { InvalidInputError } from "../core/checks.js";
 import { PLOT_COLORS } from "./figure.js";
 // ---------------------------------------------------------------------------------------------
 // Small shared helpers
@@ -9,7 +10,7 @@ export function toNumbers(values: ArrayLike<number>, what: string, allowNonFinit
   const out = Array.from(values, Number);
   if (!allowNonFinite) {
     const bad = out.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new Error(`${what}[${bad}] is ${out[bad]}; expected a finite number.`);
+    if (bad >= 0) throw new InvalidInputError("values", `${what}[${bad}] is ${out[bad]}; expected a finite number.`);
   }
   return out;
 }
@@ -29,7 +30,7 @@ export function escapeText(text: string): string {
 
 export function hexToRgb(hex: string): [number, number, number] {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
-  if (!m) throw new Error(`expected a colour like #1f77b4, got ${hex}`);
+  if (!m) throw new InvalidInputError("color", `expected a colour like #1f77b4, got ${hex}`);
   return [parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16)];
 }
 

@@ -1,6 +1,7 @@
 /**
  * The confusion matrix as an annotated heatmap.
  */
+import { InvalidInputError } from "../core/checks.js";
 import { titleOf, toNumbers } from "./common.js";
 import type { Annotation, Figure } from "./figure.js";
 
@@ -26,12 +27,12 @@ function matrixRows(matrix: ReadonlyArray<ArrayLike<number>> | ArrayLike<number>
   const first = (matrix as ArrayLike<unknown>)[0];
   if (typeof first === "number" || matrix.length === 0) {
     const flat = matrix as ArrayLike<number>;
-    if (flat.length !== c * c) throw new Error(`confusion matrix has ${flat.length} values; expected ${c}×${c} = ${c * c} for ${c} classes.`);
+    if (flat.length !== c * c) throw new InvalidInputError("matrix", `confusion matrix has ${flat.length} values; expected ${c}×${c} = ${c * c} for ${c} classes.`);
     return Array.from({ length: c }, (_, i) => toNumbers(Array.prototype.slice.call(flat, i * c, (i + 1) * c) as number[], `confusion row ${i}`));
   }
   const rows = matrix as ReadonlyArray<ArrayLike<number>>;
   if (rows.length !== c || rows.some((r) => r.length !== c)) {
-    throw new Error(`confusion matrix must be ${c}×${c} (one row and column per class), got ${rows.length} rows of lengths ${rows.map((r) => r.length).join(",")}.`);
+    throw new InvalidInputError("matrix", `confusion matrix must be ${c}×${c} (one row and column per class), got ${rows.length} rows of lengths ${rows.map((r) => r.length).join(",")}.`);
   }
   return rows.map((r, i) => toNumbers(r, `confusion row ${i}`));
 }
@@ -49,7 +50,7 @@ export function confusionMatrixPlot(
   const c = classNames?.length ?? ((matrix as ArrayLike<unknown>)[0] !== undefined && typeof (matrix as ArrayLike<unknown>)[0] !== "number"
     ? matrix.length
     : Math.round(Math.sqrt(matrix.length)));
-  if (c < 1) throw new Error("confusion matrix is empty.");
+  if (c < 1) throw new InvalidInputError("matrix", "confusion matrix is empty.");
   const names = classNames ? [...classNames] : Array.from({ length: c }, (_, i) => String(i));
   const counts = matrixRows(matrix, c);
   const rowTotals = counts.map((r) => r.reduce((a, b) => a + b, 0));

@@ -4,7 +4,7 @@
  */
 import { axisTitle, classColor, tint, titleOf } from "./common.js";
 import { rgbToPngDataUri } from "./png.js";
-import { checkLabels } from "../core/checks.js";
+import { checkLabels, InvalidInputError } from "../core/checks.js";
 import type { Figure, Trace } from "./figure.js";
 // ---------------------------------------------------------------------------------------------
 // 2-D toy data and decision regions
@@ -25,14 +25,14 @@ export interface DecisionGridOptions {
 
 /** A grid covering 2-D points `x` ([N, 2] row-major) with some margin. */
 export function makeDecisionGrid(x: ArrayLike<number>, options: DecisionGridOptions = {}): DecisionGrid {
-  if (x.length === 0 || x.length % 2 !== 0) throw new Error(`2-D points must be a non-empty [N, 2] array, got ${x.length} values.`);
+  if (x.length === 0 || x.length % 2 !== 0) throw new InvalidInputError("x", `2-D points must be a non-empty [N, 2] array, got ${x.length} values.`);
   const resolution = options.resolution ?? 150;
-  if (!Number.isInteger(resolution) || resolution < 2) throw new Error(`resolution must be an integer ≥ 2, got ${resolution}`);
+  if (!Number.isInteger(resolution) || resolution < 2) throw new InvalidInputError("resolution", `resolution must be an integer ≥ 2, got ${resolution}`);
   const padding = options.padding ?? 0.1;
   const bounds = [[Infinity, -Infinity], [Infinity, -Infinity]] as [number, number][];
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
-    if (!Number.isFinite(v)) throw new Error(`point ${Math.floor(i / 2)} has a non-finite coordinate ${v}.`);
+    if (!Number.isFinite(v)) throw new InvalidInputError("x", `point ${Math.floor(i / 2)} has a non-finite coordinate ${v}.`);
     const b = bounds[i % 2]!;
     b[0] = Math.min(b[0], v);
     b[1] = Math.max(b[1], v);
@@ -78,12 +78,12 @@ export function decisionRegionPlot(
   options: DecisionRegionOptions = {},
 ): Figure {
   const n = data.y.length;
-  if (data.x.length !== 2 * n) throw new Error(`x must be [N, 2] for N = ${n} labels, got ${data.x.length} values.`);
+  if (data.x.length !== 2 * n) throw new InvalidInputError("x", `x must be [N, 2] for N = ${n} labels, got ${data.x.length} values.`);
   const maxLabel = Math.max(0, ...Array.from(data.y));
   const grid = typeof predict === "function" ? makeDecisionGrid(data.x, options) : predict.grid;
   const gridLabels = typeof predict === "function" ? predict(grid.points) : predict.labels;
   const m = grid.xs.length * grid.ys.length;
-  if (gridLabels.length !== m) throw new Error(`the classifier returned ${gridLabels.length} labels for ${m} grid points.`);
+  if (gridLabels.length !== m) throw new InvalidInputError("classify", `the classifier returned ${gridLabels.length} labels for ${m} grid points.`);
   const c = options.classNames?.length ?? Math.max(maxLabel, ...Array.from(gridLabels)) + 1;
   const names = options.classNames ? [...options.classNames] : Array.from({ length: c }, (_, i) => `class ${i}`);
   checkLabels(data.y, c, "y");

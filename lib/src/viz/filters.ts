@@ -2,6 +2,7 @@
  * Pictures of a convolutional network, built on the image grids of images.ts: its filters (one tile
  * per filter and input channel) and the feature maps of one image (one tile per channel).
  */
+import { InvalidInputError } from "../core/checks.js";
 import type { Figure } from "./figure.js";
 import { imageGridPlot, type ImageGridOptions } from "./images.js";
 
@@ -16,7 +17,7 @@ export interface FiltersPlotOptions extends Omit<ImageGridOptions, "imageShape" 
  */
 export function filtersPlot(weights: ArrayLike<number>, shape: readonly [number, number, number, number], options: FiltersPlotOptions = {}): Figure {
   const [fh, fw, c, k] = shape;
-  if (weights.length !== fh * fw * c * k) throw new Error(`filtersPlot: ${weights.length} weights do not fit the shape [${shape.join(", ")}]`);
+  if (weights.length !== fh * fw * c * k) throw new InvalidInputError("weights", `filtersPlot: ${weights.length} weights do not fit the shape [${shape.join(", ")}]`);
   const tiles: Float32Array[] = [];
   for (let ch = 0; ch < c; ch++) {
     for (let kk = 0; kk < k; kk++) {
@@ -46,8 +47,8 @@ export interface FeatureMapsPlotOptions extends Omit<ImageGridOptions, "imageSha
 export function featureMapsPlot(maps: ArrayLike<number>, shape: readonly [number, number, number, number], options: FeatureMapsPlotOptions = {}): Figure {
   const [m, h, w, k] = shape;
   const image = options.image ?? 0;
-  if (maps.length !== m * h * w * k) throw new Error(`featureMapsPlot: ${maps.length} values do not fit the shape [${shape.join(", ")}]`);
-  if (!Number.isInteger(image) || image < 0 || image >= m) throw new Error(`featureMapsPlot: image must be 0..${m - 1}, got ${image}`);
+  if (maps.length !== m * h * w * k) throw new InvalidInputError("maps", `featureMapsPlot: ${maps.length} values do not fit the shape [${shape.join(", ")}]`);
+  if (!Number.isInteger(image) || image < 0 || image >= m) throw new InvalidInputError("image", `featureMapsPlot: image must be 0..${m - 1}, got ${image}`);
   const tiles: Float32Array[] = [];
   for (let kk = 0; kk < k; kk++) {
     const tile = new Float32Array(h * w);

@@ -7,7 +7,7 @@
 import { sampleWithoutReplacement } from "../core/random.js";
 import type { Examples } from "../core/types.js";
 import { escapeText, hexToRgb, titleOf } from "./common.js";
-import { checkLabels } from "../core/checks.js";
+import { checkLabels, InvalidInputError } from "../core/checks.js";
 import type { Annotation, Figure } from "./figure.js";
 import { rgbToPngDataUri } from "./png.js";
 // ---------------------------------------------------------------------------------------------
@@ -88,9 +88,9 @@ function splitImages(images: ImageGridInput, imageShape: [number, number] | unde
   let shape = imageShape;
   if (!perImage) {
     const flat = images as ArrayLike<number>;
-    if (!shape) throw new Error("a flat image array needs options.imageShape ([height, width]).");
+    if (!shape) throw new InvalidInputError("imageShape", "a flat image array needs options.imageShape ([height, width]).");
     const d = shape[0] * shape[1];
-    if (flat.length % d !== 0) throw new Error(`flat image array has ${flat.length} values, not a multiple of ${shape[0]}×${shape[1]} = ${d}.`);
+    if (flat.length % d !== 0) throw new InvalidInputError("images", `flat image array has ${flat.length} values, not a multiple of ${shape[0]}×${shape[1]} = ${d}.`);
     const list: ArrayLike<number>[] = [];
     for (let i = 0; i < flat.length / d; i++) list.push(sliceOf(flat, i * d, (i + 1) * d));
     return { list, shape };
@@ -98,14 +98,14 @@ function splitImages(images: ImageGridInput, imageShape: [number, number] | unde
   const list = [...(images as ReadonlyArray<ArrayLike<number> | null>)];
   const sample = list.find((im) => im !== null);
   if (!shape) {
-    if (!sample) throw new Error("image grid: every cell is empty and no imageShape was given.");
+    if (!sample) throw new InvalidInputError("images", "image grid: every cell is empty and no imageShape was given.");
     const side = Math.round(Math.sqrt(sample.length));
-    if (side * side !== sample.length) throw new Error(`images have ${sample.length} pixels, which is not square; pass options.imageShape.`);
+    if (side * side !== sample.length) throw new InvalidInputError("imageShape", `images have ${sample.length} pixels, which is not square; pass options.imageShape.`);
     shape = [side, side];
   }
   const d = shape[0] * shape[1];
   list.forEach((im, i) => {
-    if (im !== null && im.length !== d) throw new Error(`image ${i} has ${im.length} pixels; expected ${shape![0]}×${shape![1]} = ${d}.`);
+    if (im !== null && im.length !== d) throw new InvalidInputError("images", `image ${i} has ${im.length} pixels; expected ${shape![0]}×${shape![1]} = ${d}.`);
   });
   return { list, shape };
 }
@@ -141,10 +141,10 @@ function valueRange(images: ArrayLike<number>[], scale: ImageColorScale): [numbe
  */
 export function composeImageGrid(images: ImageGridInput, options: ImageGridOptions & { captionRows?: number } = {}): ComposedImageGrid {
   const { list, shape } = splitImages(images, options.imageShape);
-  if (list.length === 0) throw new Error("image grid: no images.");
+  if (list.length === 0) throw new InvalidInputError("images", "image grid: no images.");
   const [h, w] = shape;
   const columns = options.columns ?? Math.min(list.length, 10);
-  if (!Number.isInteger(columns) || columns < 1) throw new Error(`columns must be a positive integer, got ${columns}`);
+  if (!Number.isInteger(columns) || columns < 1) throw new InvalidInputError("columns", `columns must be a positive integer, got ${columns}`);
   const rows = Math.ceil(list.length / columns);
   const gap = options.gap ?? 2;
   const captionRows = options.captionRows ?? 0;
@@ -157,12 +157,12 @@ export function composeImageGrid(images: ImageGridInput, options: ImageGridOptio
   list.forEach((im, i) => {
     if (im === null) return;
     for (let p = 0; p < im.length; p++) {
-      if (!Number.isFinite(im[p]!)) throw new Error(`image ${i}, pixel ${p} is ${im[p]}; images must be finite.`);
+      if (!Number.isFinite(im[p]!)) throw new InvalidInputError("images", `image ${i}, pixel ${p} is ${im[p]}; images must be finite.`);
     }
   });
   const present = list.filter((im): im is ArrayLike<number> => im !== null);
   const shared = Array.isArray(options.range) ? options.range : options.range === "each" ? undefined : valueRange(present, colorScale);
-  if (shared && !(shared[1] > shared[0])) throw new Error(`range [${shared[0]}, ${shared[1]}] must have low < high.`);
+  if (shared && !(shared[1] > shared[0])) throw new InvalidInputError("range", `range [${shared[0]}, ${shared[1]}] must have low < high.`);
   const tiles: ComposedImageGrid["tiles"] = [];
   list.forEach((im, i) => {
     const row = Math.floor(i / columns);
@@ -202,10 +202,10 @@ export function imageGridPlot(images: ImageGridInput, options: ImageGridOptions 
   }
   const captionFontPx = captionFontSize(scale);
   if (options.rowLabels && options.rowLabels.length !== grid.rows) {
-    throw new Error(`rowLabels has ${options.rowLabels.length} labels but the grid has ${grid.rows} rows.`);
+    throw new InvalidInputError("rowLabels", `rowLabels has ${options.rowLabels.length} labels but the grid has ${grid.rows} rows.`);
   }
   if (options.captions && options.captions.length > grid.tiles.length) {
-    throw new Error(`captions has ${options.captions.length} entries but there are only ${grid.tiles.length} images.`);
+    throw new InvalidInputError("captions", `captions has ${options.captions.length} entries but there are only ${grid.tiles.length} images.`);
   }
   const [h, w] = grid.imageShape;
   const annotations: Annotation[] = [];
@@ -269,7 +269,7 @@ export function classSamplesPlot(examples: Examples, classNames: readonly string
 
 function squareShape(d: number): [number, number] {
   const side = Math.round(Math.sqrt(d));
-  if (side * side !== d) throw new Error(`images have ${d} pixels, which is not square; pass options.imageShape.`);
+  if (side * side !== d) throw new InvalidInputError("imageShape", `images have ${d} pixels, which is not square; pass options.imageShape.`);
   return [side, side];
 }
 
@@ -282,7 +282,7 @@ export interface MisclassifiedOptions extends Omit<ImageGridOptions, "rowLabels"
 
 /** Misclassified examples with "true → predicted" captions. `predicted` is [N] class labels. */
 export function misclassifiedPlot(examples: Examples, predicted: ArrayLike<number>, classNames: readonly string[], options: MisclassifiedOptions = {}): Figure {
-  if (predicted.length !== examples.n) throw new Error(`predicted has ${predicted.length} labels for ${examples.n} examples.`);
+  if (predicted.length !== examples.n) throw new InvalidInputError("predicted", `predicted has ${predicted.length} labels for ${examples.n} examples.`);
   checkLabels(examples.y, classNames.length, "examples.y");
   checkLabels(predicted, classNames.length, "predicted");
   const wrong: number[] = [];
@@ -312,11 +312,11 @@ export interface WeightTemplatesOptions extends Omit<ImageGridOptions, "captions
  */
 export function weightTemplatesPlot(weights: ArrayLike<number>, classNames: readonly string[], options: WeightTemplatesOptions = {}): Figure {
   const c = classNames.length;
-  if (c === 0) throw new Error("weightTemplatesPlot needs class names.");
-  if (weights.length % c !== 0) throw new Error(`weights has ${weights.length} values, not a multiple of ${c} classes (drop the bias first).`);
+  if (c === 0) throw new InvalidInputError("classNames", "weightTemplatesPlot needs class names.");
+  if (weights.length % c !== 0) throw new InvalidInputError("weights", `weights has ${weights.length} values, not a multiple of ${c} classes (drop the bias first).`);
   const d = weights.length / c;
   const shape = options.imageShape ?? squareShape(d);
-  if (shape[0] * shape[1] !== d) throw new Error(`weights have ${d} values per class; imageShape ${shape[0]}×${shape[1]} needs ${shape[0] * shape[1]} (drop the bias row first).`);
+  if (shape[0] * shape[1] !== d) throw new InvalidInputError("imageShape", `weights have ${d} values per class; imageShape ${shape[0]}×${shape[1]} needs ${shape[0] * shape[1]} (drop the bias row first).`);
   const classesFirst = options.layout === "[C, D]";
   const templates = Array.from({ length: c }, (_, k) => {
     if (classesFirst) return sliceOf(weights, k * d, (k + 1) * d);
@@ -358,7 +358,7 @@ export function neighborGalleryPlot(
 ): Figure {
   const { k } = neighbors;
   if (neighbors.indices.length !== queries.n * k) {
-    throw new Error(`neighbour lists hold ${neighbors.indices.length / k} queries but ${queries.n} were given`);
+    throw new InvalidInputError("neighbors", `neighbour lists hold ${neighbors.indices.length / k} queries but ${queries.n} were given`);
   }
   const right: number[] = [];
   const wrong: number[] = [];

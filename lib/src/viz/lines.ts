@@ -1,6 +1,7 @@
 /**
  * Line figures: any series against x, histograms, loss curves (raw and smoothed), accuracy against k.
  */
+import { InvalidInputError } from "../core/checks.js";
 import { axisTitle, classColor, titleOf, toNumbers } from "./common.js";
 import type { Figure, FigureLayout, ScatterTrace, Trace } from "./figure.js";
 import { smoothEma } from "./smoothing.js";
@@ -45,7 +46,7 @@ function lineTrace(series: LineSeries, index: number): ScatterTrace {
     x = Array.from({ length: n }, (_, i) => i);
   } else {
     if (series.x.length !== n) {
-      throw new Error(`series "${series.name}": x has ${series.x.length} values but y has ${n}.`);
+      throw new InvalidInputError("series", `series "${series.name}": x has ${series.x.length} values but y has ${n}.`);
     }
     x = toNumbers(series.x, `series "${series.name}" x`);
   }
@@ -57,7 +58,7 @@ function lineTrace(series: LineSeries, index: number): ScatterTrace {
   if (series.opacity !== undefined) trace.opacity = series.opacity;
   if (series.error !== undefined) {
     if (series.error.length !== n) {
-      throw new Error(`series "${series.name}": error has ${series.error.length} values but y has ${n}.`);
+      throw new InvalidInputError("series", `series "${series.name}": error has ${series.error.length} values but y has ${n}.`);
     }
     trace.error_y = { type: "data", array: toNumbers(series.error, `series "${series.name}" error`), visible: true, color, thickness: 1.5, width: 4 };
   }
@@ -81,13 +82,13 @@ function lineLayout(options: LinePlotOptions, showLegend: boolean): FigureLayout
 
 /** Bin counts of `values` over [lo, hi] with `bins` equal-width bins; values outside fall in the end bins. */
 export function histogramCounts(values: ArrayLike<number>, bins: number, [lo, hi]: [number, number]): { centers: number[]; counts: number[] } {
-  if (!Number.isInteger(bins) || bins < 1) throw new Error(`histogram needs a whole number of bins ≥ 1, got ${bins}.`);
-  if (!(hi > lo)) throw new Error(`histogram range must have hi > lo, got [${lo}, ${hi}].`);
+  if (!Number.isInteger(bins) || bins < 1) throw new InvalidInputError("bins", `histogram needs a whole number of bins ≥ 1, got ${bins}.`);
+  if (!(hi > lo)) throw new InvalidInputError("range", `histogram range must have hi > lo, got [${lo}, ${hi}].`);
   const width = (hi - lo) / bins;
   const counts = new Array<number>(bins).fill(0);
   for (let i = 0; i < values.length; i++) {
     const v = Number(values[i]);
-    if (Number.isNaN(v)) throw new Error(`histogram: value ${i} is NaN.`);
+    if (Number.isNaN(v)) throw new InvalidInputError("values", `histogram: value ${i} is NaN.`);
     counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)))]! += 1;
   }
   return { centers: counts.map((_, k) => lo + (k + 0.5) * width), counts };
@@ -105,7 +106,7 @@ export interface HistogramOptions extends LinePlotOptions {
  * compared in one picture (e.g. weights under L1 vs L2). With `logY`, empty bins are drawn at 0.5.
  */
 export function histogramPlot(series: { name: string; values: ArrayLike<number> }[], options: HistogramOptions = {}): Figure {
-  if (series.length === 0) throw new Error("histogramPlot needs at least one series.");
+  if (series.length === 0) throw new InvalidInputError("series", "histogramPlot needs at least one series.");
   let range = options.range;
   if (!range) {
     let lo = Infinity;
@@ -124,7 +125,7 @@ export function histogramPlot(series: { name: string; values: ArrayLike<number> 
 /** Line plot of one or more named series (each its own colour, optional error bars). */
 export function linePlot(series: LineSeries | LineSeries[], options: LinePlotOptions = {}): Figure {
   const list = Array.isArray(series) ? series : [series];
-  if (list.length === 0) throw new Error("linePlot needs at least one series.");
+  if (list.length === 0) throw new InvalidInputError("series", "linePlot needs at least one series.");
   return {
     data: list.map(lineTrace),
     layout: lineLayout(options, list.length > 1),
@@ -199,7 +200,7 @@ export interface AccuracyVsKOptions extends LinePlotOptions {
 /** Mean and population standard deviation, as numpy's mean/std. */
 function meanStd(values: ArrayLike<number>, what: string): { mean: number; std: number } {
   const v = toNumbers(values, what);
-  if (v.length === 0) throw new Error(`${what} is empty.`);
+  if (v.length === 0) throw new InvalidInputError("values", `${what} is empty.`);
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
   const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length;
   return { mean, std: Math.sqrt(variance) };

@@ -1,6 +1,7 @@
 /**
  * Smoothing for noisy curves such as mini-batch losses.
  */
+import { InvalidInputError } from "../core/checks.js";
 
 // ---------------------------------------------------------------------------------------------
 // Smoothing
@@ -12,7 +13,7 @@
  * their position and do not disturb the average. `weight` in [0, 1); 0 returns the input.
  */
 export function smoothEma(values: ArrayLike<number>, weight = 0.9): number[] {
-  if (!(weight >= 0 && weight < 1)) throw new Error(`smoothing weight must be in [0, 1), got ${weight}`);
+  if (!(weight >= 0 && weight < 1)) throw new InvalidInputError("weight", `smoothing weight must be in [0, 1), got ${weight}`);
   const out = new Array<number>(values.length);
   let average = 0;
   let seen = 0;
@@ -35,7 +36,7 @@ export function smoothEma(values: ArrayLike<number>, weight = 0.9): number[] {
  * window has none).
  */
 export function smoothWindow(values: ArrayLike<number>, window: number): number[] {
-  if (!Number.isInteger(window) || window < 1) throw new Error(`window must be a positive integer, got ${window}`);
+  if (!Number.isInteger(window) || window < 1) throw new InvalidInputError("window", `window must be a positive integer, got ${window}`);
   const out = new Array<number>(values.length);
   let sum = 0;
   let count = 0;

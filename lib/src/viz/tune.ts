@@ -4,6 +4,7 @@
  * the loss curves of the best few, and the classic picture of why random search covers an
  * important hyperparameter better than a grid of the same size.
  */
+import { InvalidInputError } from "../core/checks.js";
 import type { TrialRecord } from "../tune/store.js";
 import type { Config } from "../tune/space.js";
 import type { Figure, ScatterTrace } from "./figure.js";
@@ -14,7 +15,7 @@ const ACCURACY_SCALE = "Viridis";
 
 function numeric(config: Config, name: string): number {
   const v = config[name];
-  if (typeof v !== "number") throw new Error(`trials have no numeric hyperparameter "${name}" (got ${JSON.stringify(v)})`);
+  if (typeof v !== "number") throw new InvalidInputError("name", `trials have no numeric hyperparameter "${name}" (got ${JSON.stringify(v)})`);
   return v;
 }
 
@@ -107,7 +108,7 @@ export function bestTrialsLossPlot(trials: readonly TrialRecord[], count = 3, ti
     .filter((t) => t.status === "ok" && t.validationAccuracy !== null && t.lossCurve.length > 0)
     .sort((a, b) => b.validationAccuracy! - a.validationAccuracy!)
     .slice(0, count);
-  if (best.length === 0) throw new Error("no finished trial has a loss curve to plot");
+  if (best.length === 0) throw new InvalidInputError("trials", "no finished trial has a loss curve to plot");
   const label = (t: TrialRecord) =>
     `${(100 * t.validationAccuracy!).toFixed(1)}%: ${Object.entries(t.config).map(([k, v]) => `${k}=${typeof v === "number" ? v.toPrecision(2) : v}`).join(", ")}`;
   return lossCurvePlot(best.map((t) => ({ name: label(t), values: t.lossCurve })), { title: title ?? `Loss curves of the best ${best.length} trials`, xLabel: "training progress (thinned)" });
@@ -190,7 +191,7 @@ export interface TrialHeatmapOptions {
  * read "×"; cells without a trial stay empty. Each cell is labelled with its accuracy.
  */
 export function trialHeatmapPlot(trials: readonly TrialRecord[], x: string, y: string, options: TrialHeatmapOptions = {}): Figure {
-  if (trials.length === 0) throw new Error("trialHeatmapPlot: no trials yet");
+  if (trials.length === 0) throw new InvalidInputError("trials", "trialHeatmapPlot: no trials yet");
   const xs = trials.map((t) => numeric(t.config, x));
   const ys = trials.map((t) => numeric(t.config, y));
   const xAxis = heatmapAxis(xs, options.bins ?? 6, options.logX ?? true, x);
@@ -237,7 +238,7 @@ export function trialHeatmapPlot(trials: readonly TrialRecord[], x: string, y: s
 
 /** The cells of one heatmap axis: the distinct values of a grid, or log/linear bins of random values. */
 function heatmapAxis(values: readonly number[], bins: number, log: boolean, name: string): { labels: string[]; cell: (v: number) => number } {
-  if (log && values.some((v) => v <= 0)) throw new Error(`trialHeatmapPlot: ${name} has values ≤ 0, which a log scale cannot place; pass log${name === "x" ? "X" : "Y"}: false`);
+  if (log && values.some((v) => v <= 0)) throw new InvalidInputError("log", `trialHeatmapPlot: ${name} has values ≤ 0, which a log scale cannot place; pass log${name === "x" ? "X" : "Y"}: false`);
   const distinct = [...new Set(values)].sort((a, b) => a - b);
   const label = (v: number): string => (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(Number(v.toPrecision(2))) : v.toExponential(0));
   if (distinct.length <= Math.max(bins, 8)) {
