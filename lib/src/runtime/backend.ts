@@ -90,14 +90,14 @@ const defaultLoaders: Record<BackendName, BackendLoader> = {
     process.env[HOLD_SIGNALS_ENV_VAR] = profiler ? "1" : "0";
     // The binding scripts/native-backend.sh builds reads its small-op limit when it loads; the
     // default is defined once, in env.ts.
-    process.env[SMALL_OP_ELEMENTS_ENV_VAR] = String(requestedSmallOpElements());
+    const smallOps = requestedSmallOpElements();
+    process.env[SMALL_OP_ELEMENTS_ENV_VAR] = String(smallOps);
     // Optional dependency: absent wherever neither its install script nor our build route worked.
     await import("@tensorflow/tfjs-node" as string);
     const native = nativeInfo();
     const shielded = native.route.includes(SHIELDED_ROUTE);
     const notes = installNativeKernels(expectedSignals(), shielded);
     if (shielded && profiler) notes.push(`SIGPROF held during products (${profiler})`);
-    const smallOps = requestedSmallOpElements();
     if (native.route.includes(SMALL_OPS_ROUTE) && smallOps !== DEFAULT_SMALL_OP_ELEMENTS) {
       notes.push(smallOps === 0 ? `every op split as TensorFlow decides (${SMALL_OP_ELEMENTS_ENV_VAR}=0)` : `small ops: under ${smallOps} input elements (${SMALL_OP_ELEMENTS_ENV_VAR})`);
     }

@@ -24,6 +24,7 @@
  * `installConvKernels(name)` runs once the backend `name` is active (runtime/backend.ts).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { int32Constant } from "./native/constants.js";
 
 /** The parts of tfjs-node's backend used here. */
 interface NativeBackend {
@@ -35,6 +36,7 @@ interface NativeBackend {
     TF_FLOAT: number;
     TF_INT32: number;
     createTensor(shape: number[], dtype: number, values: Int32Array): number;
+    deleteTensor(id: number): void;
     executeOp(name: string, attrs: { name: string; type: number; value: unknown }[], inputIds: number[], numOutputs: number): unknown[];
   };
   getInputTensorIds(inputs: tf.TensorInfo[]): number[];
@@ -85,17 +87,6 @@ export function installConvKernels(name: string): void {
 // ---------------------------------------------------------------------------------------------
 // tensorflow: the two backprop ops with explicit padding
 
-/** int32 vectors (input and filter sizes) as native tensors made once. */
-const sizeConstants = new Map<string, number>();
-function sizeConstant(backend: NativeBackend, values: readonly number[]): number {
-  const key = values.join(",");
-  let id = sizeConstants.get(key);
-  if (id === undefined) {
-    id = backend.binding.createTensor([values.length], backend.binding.TF_INT32, Int32Array.from(values));
-    sizeConstants.set(key, id);
-  }
-  return id;
-}
 
 /**
  * TensorFlow's name for the padding of `info`: "VALID" for none, "SAME" where explicit padding is
@@ -147,8 +138,8 @@ function nativeConv(kernelName: NativeConvKernel, args: Parameters<tf.KernelFunc
   }
   let ids: number[];
   if (kernelName === "Conv2D") ids = backend.getInputTensorIds([inputs.x!, inputs.filter!]);
-  else if (kernelName === "Conv2DBackpropInput") ids = [sizeConstant(backend, xShape), ...backend.getInputTensorIds([inputs.filter!, inputs.dy!])];
-  else ids = [backend.getInputTensorIds([inputs.x!])[0]!, sizeConstant(backend, wShape), backend.getInputTensorIds([inputs.dy!])[0]!];
+  else if (kernelName === "Conv2DBackpropInput") ids = [int32Constant(backend.binding, xShape), ...backend.getInputTensorIds([inputs.filter!, inputs.dy!])];
+  else ids = [backend.getInputTensorIds([inputs.x!])[0]!, int32Constant(backend.binding, wShape), backend.getInputTensorIds([inputs.dy!])[0]!];
   const [out] = binding.executeOp(kernelName, opAttrs, ids, 1);
   return backend.createOutputTensor(out);
 }

@@ -8,8 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { productAttrs, type NativeBackend, type OpAttr } from "./binding.js";
-import { int32Constant } from "./constants.js";
-import { nativeTensor, recordWithShape } from "./reshape.js";
+import { nativeReshape, nativeTensor, recordWithShape } from "./reshape.js";
 
 /**
  * Products up to this many multiply-adds (M·K·N) run as TensorFlow's `_FusedMatMul`. It runs on
@@ -91,8 +90,12 @@ export function fusedMatMulKernel(original: tf.KernelFunc): tf.KernelFunc {
       let out: { id: number };
       let nativeShape: number[];
       if (fusedAffineOn && m * k * n <= FUSED_AFFINE_MAX_MACS) {
-        const asMatrix = (t: { id: number; shape: number[] }, shape: number[]) =>
-          t.shape.length === 2 ? t.id : run("Reshape", reshapeAttrs(binding), [t.id, int32Constant(binding, shape)]).id;
+        const asMatrix = (t: { id: number; shape: number[] }, shape: number[]): number => {
+          if (t.shape.length === 2) return t.id;
+          const matrix = nativeReshape(binding, t.id, shape, binding.TF_FLOAT);
+          made.push(matrix.id);
+          return matrix.id;
+        };
         out = run("_FusedMatMul", fusedMatMulAttrs(binding, relu, transposeA, transposeB), [asMatrix(A, aShape), asMatrix(B, bShape), biasId]);
         nativeShape = [m, n];
       } else {
@@ -108,11 +111,4 @@ export function fusedMatMulKernel(original: tf.KernelFunc): tf.KernelFunc {
       made.forEach((id) => binding.deleteTensor(id));
     }
   };
-}
-
-function reshapeAttrs(binding: NativeBackend["binding"]): OpAttr[] {
-  return [
-    { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
-    { name: "Tshape", type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 },
-  ];
 }

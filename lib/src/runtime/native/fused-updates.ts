@@ -19,7 +19,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { UpdateKernel, UpdateKernelProvider, UpdateSettings } from "../../core/update-kernels.js";
 import { activeNativeBackend, type NativeBackend, type OpAttr } from "./binding.js";
 import { int32Constant } from "./constants.js";
-import { sharedNativeTensor } from "./reshape.js";
+import { nativeReshape, sharedNativeTensor } from "./reshape.js";
 
 /** TensorFlow's name for a resource that lives as long as its handle (eager mode's anonymous variables). */
 const ANONYMOUS_RESOURCE = "cd2c89b7-88b7-44c8-ad83-06c2a9158347";
@@ -31,7 +31,7 @@ function rawOps(backend: NativeBackend) {
   const int32 = (name: string): OpAttr => ({ name, type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 });
   const one = (name: string, attrs: OpAttr[], inputs: number[]): number => (binding.executeOp(name, attrs, inputs, 1)[0] as { id: number }).id;
   return {
-    reshape: (id: number, shape: readonly number[]) => one("Reshape", [float("T"), int32("Tshape")], [id, int32Constant(backend.binding, [...shape])]),
+    reshape: (id: number, shape: readonly number[]) => nativeReshape(binding, id, shape, binding.TF_FLOAT).id,
     concat: (ids: number[]) => one("ConcatV2", [float("T"), { name: "N", type: binding.TF_ATTR_INT, value: ids.length }, int32("Tidx")], [...ids, int32Constant(backend.binding, [0], [])]),
     split: (id: number, sizes: number[]) =>
       (binding.executeOp("SplitV", [float("T"), int32("Tlen"), { name: "num_split", type: binding.TF_ATTR_INT, value: sizes.length }], [id, int32Constant(backend.binding, sizes), int32Constant(backend.binding, [0], [])], sizes.length) as { id: number }[]).map((m) => m.id),

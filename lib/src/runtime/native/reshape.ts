@@ -62,6 +62,15 @@ export function recordWithShape(backend: ReshapeBackend, id: number, nativeShape
   return { dataId, shape, dtype };
 }
 
+/** TensorFlow's `Reshape` of native tensor `id` (of TensorFlow dtype `tfDtype`) to `shape`, the shape a constant made once; the caller owns the output. */
+export function nativeReshape(binding: ReshapeBackend["binding"], id: number, shape: readonly number[], tfDtype: number): { id: number } {
+  const [out] = binding.executeOp("Reshape", [
+    { name: "T", type: binding.TF_ATTR_TYPE, value: tfDtype },
+    { name: "Tshape", type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 },
+  ], [id, int32Constant(binding, shape)], 1) as [{ id: number }];
+  return out;
+}
+
 /** Lets go of one record's hold on its native tensor; deletes the tensor when it was the last. */
 function release(backend: ReshapeBackend, id: number): void {
   const count = holders.get(id) ?? 1;
@@ -83,10 +92,7 @@ export function installNativeReshape(backend: ReshapeBackend): void {
       const record = input && "dataId" in input ? backend.tensorMap.get(input.dataId) : undefined;
       if (!record?.nativeShape || record.values != null) continue;
       // The op needs the shape tfjs promised: one real Reshape, and the record keeps its result.
-      const [out] = binding.executeOp("Reshape", [
-        { name: "T", type: binding.TF_ATTR_TYPE, value: record.dtype },
-        { name: "Tshape", type: binding.TF_ATTR_TYPE, value: binding.TF_INT32 },
-      ], [record.id, int32Constant(backend.binding, record.shape)], 1) as [{ id: number }];
+      const out = nativeReshape(binding, record.id, record.shape, record.dtype);
       release(backend, record.id);
       record.id = out.id;
       delete record.nativeShape;
