@@ -47,8 +47,33 @@ probe() {
     } catch (e) { console.log("ERROR " + String(e && e.message || e).split("\n")[0]); process.exit(1); }' 2>/dev/null
 }
 
+# Node's headers: from the install prefix (Debian's nodejs, nvm, conda) or npm's nodedir setting;
+# node-gyp would otherwise try to download them.
+node_headers() {
+  local dir
+  dir=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+  [ -f "$dir/include/node/node_api.h" ] || dir=$(npm config get nodedir 2>/dev/null)
+  [ -f "$dir/include/node/node_api.h" ] && echo "$dir"
+}
+
+# libtensorflow prints two start-up lines from its static initialisers, before any code of the
+# binding runs, whatever TF_CPP_MIN_LOG_LEVEL says. This small addon lets the library capture
+# stderr while it loads TensorFlow and drop just those lines (runtime/native/startup-log.ts).
+# Best effort: without a C compiler the lines simply print. Then every successful route ends here.
+capture_addon=$pkg/stderr_capture.node
+finish() {
+  local dir
+  if [ ! -f "$capture_addon" ] || [ scripts/stderr-capture.c -nt "$capture_addon" ]; then
+    if command -v cc >/dev/null && dir=$(node_headers); then
+      cc -O2 -shared -fPIC -I"$dir/include/node" -o "$capture_addon.tmp" scripts/stderr-capture.c 2>/dev/null &&
+        mv "$capture_addon.tmp" "$capture_addon" || rm -f "$capture_addon.tmp"
+    fi
+  fi
+  exit 0
+}
+
 # Undoes this script's earlier work in node_modules (the binding, its libraries' link, the note).
-unlink_build() { rm -rf "$pkg/deps" "$pkg"/lib/napi-v*/tfjs_binding.node "$marker"; }
+unlink_build() { rm -rf "$pkg/deps" "$pkg"/lib/napi-v*/tfjs_binding.node "$marker" "$capture_addon"; }
 if [ "${CLASSIFIERS_NATIVE:-1}" = 0 ] && [ -f "$marker" ]; then
   unlink_build   # so that the run-time choice falls to WebAssembly too
 fi
@@ -62,7 +87,7 @@ fi
 if [ -d "$pkg" ] && out=$(probe); then
   if [ -f "$marker" ]; then say "native backend: TensorFlow $out, tfjs-node's $(cat "$marker") (from $(readlink "$pkg/deps"))";
   else say "native backend: TensorFlow $out from tfjs-node's own install"; fi
-  exit 0
+  finish
 fi
 if [ "${CLASSIFIERS_NATIVE:-1}" = 0 ]; then
   fallback "CLASSIFIERS_NATIVE=0 turns the build route off, and tfjs-node's own install did not work"
@@ -113,13 +138,13 @@ use_cached() {
   say "native backend: TensorFlow $tf_version, tfjs-node's $(cat "$marker"), $how ($entry)"
 }
 entry=$(find_cached)
-if [ -n "$entry" ] && use_cached "$entry" "from the cache"; then exit 0; fi
+if [ -n "$entry" ] && use_cached "$entry" "from the cache"; then finish; fi
 
 # --- route 3: build, once, under a lock (several checkouts can share the cache) -----------------
 exec 9>"$cache_root/.lock"
 flock 9
 entry=$(find_cached)   # another checkout may have built it while we waited
-if [ -n "$entry" ] && use_cached "$entry" "from the cache"; then exit 0; fi
+if [ -n "$entry" ] && use_cached "$entry" "from the cache"; then finish; fi
 
 # A failed build is remembered for a day, so an offline machine does not wait for pip at every
 # `npm test`; deleting the note (or CLASSIFIERS_NATIVE=retry) tries again at once.
@@ -143,11 +168,7 @@ fi
 for tool in make g++; do command -v $tool >/dev/null || build_failed "$tool is missing (needed to build tfjs-node's binding)"; done
 node_gyp=$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js
 [ -f "$node_gyp" ] || build_failed "npm's bundled node-gyp was not found"
-# Node's headers: from the install prefix (Debian's nodejs, nvm, conda) or npm's nodedir setting;
-# node-gyp would otherwise try to download them.
-node_dir=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
-[ -f "$node_dir/include/node/node_api.h" ] || node_dir=$(npm config get nodedir 2>/dev/null)
-[ -f "$node_dir/include/node/node_api.h" ] || build_failed "Node's C headers (include/node/node_api.h) were not found"
+node_dir=$(node_headers) || build_failed "Node's C headers (include/node/node_api.h) were not found"
 
 work=$(mktemp -d "$cache_root/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -233,6 +254,6 @@ rm -rf "$pkg/build"
 cp "$module_dir/tfjs_binding.node" "$staged/tfjs_binding.node"
 entry=$cache_root/$prefix$tf_version
 rm -rf "$entry" && mv "$staged" "$entry"
-use_cached "$entry" "built now and cached" && exit 0
+use_cached "$entry" "built now and cached" && finish
 rm -rf "$entry" "$pkg/deps"
 build_failed "the binding built against TensorFlow $tf_version does not load: $(probe | sed 's/^ERROR //')"

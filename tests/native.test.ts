@@ -8,10 +8,12 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/backend.js";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { expectedSignals, fusedAdam, fusedSgd, FUSED_AFFINE_MAX_MACS, nativeMatMulBlocker, profilerInSight, setNativeKernels } from "../lib/src/runtime/native/index.js";
+import { expectedSignals, fusedAdam, fusedSgd, FUSED_AFFINE_MAX_MACS, nativeMatMulBlocker, profilerInSight, setNativeKernels, withoutStartupLines } from "../lib/src/runtime/native/index.js";
+import { STDERR_CAPTURE_FILE } from "../lib/src/runtime/native/startup-log.js";
 import { InvalidInputError } from "../lib/src/core/checks.js";
 import { backendInfo, FUSED_ROUTE, SHIELDED_ROUTE, SMALL_OPS_ROUTE } from "../lib/src/runtime/backend.js";
 import { DEFAULT_SMALL_OP_ELEMENTS, requestedSmallOpElements } from "../lib/src/runtime/env.js";
@@ -282,6 +284,31 @@ test("the route note setup writes for its patched binding is the one the backend
   assert.match(patch, /getenv\("CLASSIFIERS_SMALL_OP_ELEMENTS"\)/);
   assert.match(patch, /const int64_t fallback = 0;/);
   assert.ok(!patch.includes(String(DEFAULT_SMALL_OP_ELEMENTS)), "the default is written in lib/src/runtime/env.ts only");
+});
+
+test("TensorFlow's two start-up lines are hidden unless TF_CPP_MIN_LOG_LEVEL is set; whatever else the load writes still prints", (t) => {
+  const startup = [
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n",
+    "I0000 00:00:1796357680.124817   10851 port.cc:153] oneDNN custom operations are on. You may see slightly different numerical results.\n",
+  ];
+  assert.equal(withoutStartupLines([startup[0], "E0000 a real error\n", startup[1], "tail without newline"].join("")), "E0000 a real error\ntail without newline");
+  const addon = path.join(path.dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-node/package.json")), STDERR_CAPTURE_FILE);
+  if (!native || !existsSync(addon)) return t.skip("setup's native route with its stderr addon only");
+  const load = (level: string | undefined) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, CLASSIFIERS_BACKEND: "tensorflow" };
+    if (level === undefined) delete env.TF_CPP_MIN_LOG_LEVEL;
+    else env.TF_CPP_MIN_LOG_LEVEL = level;
+    const code = 'const { initBackend } = await import("./lib/src/runtime/backend.ts"); console.log((await initBackend({ log: false })).name);';
+    const run = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { encoding: "utf8", env, timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), "tensorflow");
+    return run.stderr;
+  };
+  const quiet = load(undefined);
+  assert.ok(!/absl::InitializeLog|oneDNN custom operations/.test(quiet), `start-up lines printed by default:\n${quiet}`);
+  const asked = load("0");
+  assert.match(asked, /absl::InitializeLog/, "TF_CPP_MIN_LOG_LEVEL=0 should show TensorFlow's logs: this test measures nothing");
+  assert.match(asked, /oneDNN custom operations are on/);
 });
 
 test("the library hands the binding its small-op limit: the default when unset, the user's value otherwise", (t) => {

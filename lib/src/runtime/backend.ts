@@ -17,7 +17,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidInputError } from "../core/checks.js";
 import { DEFAULT_SMALL_OP_ELEMENTS, requestedNativeMatMul, requestedSmallOpElements, requestedWasmThreads, SMALL_OP_ELEMENTS_ENV_VAR } from "./env.js";
-import { expectedSignals, installNativeKernels, profilerInSight } from "./native/index.js";
+import { expectedSignals, installNativeKernels, profilerInSight, requireTfjsNode } from "./native/index.js";
 import { installConvKernels } from "./conv-kernels.js";
 import { installWasmKernels } from "./wasm-kernels.js";
 
@@ -80,10 +80,6 @@ function nativeInfo(): NativeInfo {
 
 const defaultLoaders: Record<BackendName, BackendLoader> = {
   async tensorflow() {
-    // Quiets TensorFlow's own INFO and WARNING logs. Its two oneDNN start-up lines ("All log messages
-    // before absl::InitializeLog()…") ignore it in 2.21 (measured); TF_ENABLE_ONEDNN_OPTS=0 removes
-    // them but trains a 2-layer network ~25% slower, so they stay.
-    process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
     // The binding scripts/native-backend.sh builds holds a profiler's SIGPROF off during products
     // when asked before it loads (runtime/native/signals.ts says why); only worth its cost under a profiler.
     const profiler = profilerInSight();
@@ -93,7 +89,8 @@ const defaultLoaders: Record<BackendName, BackendLoader> = {
     const smallOps = requestedSmallOpElements();
     process.env[SMALL_OP_ELEMENTS_ENV_VAR] = String(smallOps);
     // Optional dependency: absent wherever neither its install script nor our build route worked.
-    await import("@tensorflow/tfjs-node" as string);
+    // Loaded without TensorFlow's two start-up lines unless TF_CPP_MIN_LOG_LEVEL is set.
+    requireTfjsNode();
     const native = nativeInfo();
     const shielded = native.route.includes(SHIELDED_ROUTE);
     const notes = installNativeKernels(expectedSignals(), shielded);

@@ -3,3 +3,4 @@ export { installNativeKernels, setNativeKernels } from "./kernels.js";
 export { expectedSignals, nativeMatMulBlocker, profilerInSight } from "./signals.js";
 export { FUSED_AFFINE_MAX_MACS } from "./fused-affine.js";
 export { fusedAdam, fusedSgd, type FusedUpdate } from "./fused-updates.js";
+export { requireTfjsNode, withoutStartupLines } from "./startup-log.js";
