@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/backend.js";
 import { createRng } from "../lib/src/core/random.js";
-import { nearestNeighbors, type Metric } from "../lib/src/knn/neighbors.js";
+import { denseChunkRows, nearestNeighbors, type Metric } from "../lib/src/knn/neighbors.js";
 import { referenceDistances } from "./helpers.js";
 
 before(async () => {
@@ -168,6 +168,13 @@ for (const metric of ["l2", "l1"] as const) {
     queries.dispose();
   });
 }
+
+test("dense chunks keep their [chunk, N] scores within 8M values (32 MB), 1 to 1,024 queries", () => {
+  assert.equal(denseChunkRows(60000), 139); // Fashion-MNIST: 139 × 60,000 = 8.34M ≤ 2²³
+  assert.ok(denseChunkRows(60000) * 60000 <= 1 << 23 && (denseChunkRows(60000) + 1) * 60000 > 1 << 23);
+  assert.equal(denseChunkRows(2000), 1024);
+  assert.equal(denseChunkRows(1e8), 1);
+});
 
 test("duplicates of the query come first with distance exactly 0, lowest index first", async () => {
   const n = 50;
@@ -352,24 +359,28 @@ test("l1: rows constant over blocks of features (group bound = distance) still m
   queries.dispose();
 });
 
-test("L2 stays exact when the data carry a large common offset (0, 100, 1e3, 1e4), dense and pruned", async () => {
+test("L2 stays exact when the data carry a common offset (0, 0.5, 100, 1e3, 1e4), dense and pruned, k = 1 and 3", async () => {
   const { loadDataset } = await import("../lib/src/data/datasets.js");
   const ds = await loadDataset("mnist-10k", { nTrain: 2000, nTest: 200, seed: 3 });
   const { n, d } = ds.train;
   const m = ds.test.n;
-  for (const offset of [0, 100, 1e3, 1e4]) {
+  // Offsets 0 and 0.5 leave the training rows uncentred in the dense search (offset under twice the
+  // spread; only the queries are centred), the large ones centre them.
+  for (const offset of [0, 0.5, 100, 1e3, 1e4]) {
     const trainValues = Float32Array.from(ds.train.x, (v) => v + offset);
     const queryValues = Float32Array.from(ds.test.x, (v) => v + offset);
     const reference = bruteForce(trainValues, queryValues, n, m, d, "l2");
     const train = tf.tensor2d(trainValues, [n, d]);
     const queries = tf.tensor2d(queryValues, [m, d]);
     for (const strategy of ["dense", "pruned"] as const) {
-      const result = await nearestNeighbors(train, queries, 3, { strategy });
-      let wrong = 0;
-      for (let q = 0; q < m; q++) {
-        for (let i = 0; i < 3; i++) if (result.indices[q * 3 + i] !== reference[q]![i]!.index) wrong++;
+      for (const k of [1, 3]) {
+        const result = await nearestNeighbors(train, queries, k, { strategy });
+        let wrong = 0;
+        for (let q = 0; q < m; q++) {
+          for (let i = 0; i < k; i++) if (result.indices[q * k + i] !== reference[q]![i]!.index) wrong++;
+        }
+        assert.equal(wrong, 0, `offset ${offset}, ${strategy}, k = ${k}: ${wrong} of ${k * m} neighbours differ from the float64 brute force`);
       }
-      assert.equal(wrong, 0, `offset ${offset}, ${strategy}: ${wrong} of ${3 * m} neighbours differ from the float64 brute force`);
     }
     tf.dispose([train, queries]);
   }

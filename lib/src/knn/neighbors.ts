@@ -5,8 +5,8 @@
  *
  * Dense L2 (small problems, or `strategy: "dense"`): the squared distance is expanded as
  * ‖q‖² + ‖r‖² − 2 q·r, so the work is one matrix product per chunk of queries against the
- * training matrix, transposed once to [D, N] (on wasm, `transposeB` is ~20× slower) and
- * extended by a row of −‖r‖², so the product directly gives ranking scores. Feature columns
+ * training matrix, transposed once to [D, N] (on wasm, `transposeB` is ~20× slower), with −‖r‖²
+ * as the product's bias, so the product directly gives ranking scores. Feature columns
  * constant over all training rows add the same amount to every distance of a query and are
  * dropped from the product (the ranking cannot change). The expanded form loses a few float32
  * digits, so it only shortlists candidates (k + SHORTLIST_MARGIN; just the best one for k = 1),
@@ -33,8 +33,58 @@ import { METRICS, NEIGHBOR_STRATEGIES } from "./search-types.js";
 import { checkK, checkOneOf, checkPositiveInteger, describeValue, InvalidInputError } from "../core/checks.js";
 import type { Metric, NearestNeighborsOptions, NeighborResult } from "./search-types.js";
 
-/** Default queries per chunk for L2, chosen by measuring [chunk, 784] × [784, 60000] products. */
+/** Most queries per chunk for L2 (the pruned search's chunks are always this size). */
 export const DEFAULT_NEIGHBOR_CHUNK = 1024;
+
+/**
+ * Scores per dense chunk, [chunk, N]: 8M float32 values, 32 MB. A buffer up to that size is reused
+ * by the allocator from one chunk to the next; a larger one is mapped fresh each time, and touching
+ * fresh memory is what made the search slow and its time erratic (Fashion-MNIST from cold memory:
+ * 1024-row chunks, a 245 MB buffer each, 7.8-8.3 s; 128-row chunks 5.0-5.9 s; products of either
+ * size run at the same speed once memory is warm).
+ */
+const DENSE_CHUNK_SCORES = 1 << 23;
+
+/** Rows per block of `negSquaredRowNorms` (8 MB of temporaries at a time). */
+const NORM_BLOCK_ELEMENTS = 1 << 21;
+
+/**
+ * Training rows are centred for the dense search only when the mean's RMS exceeds this many times
+ * the rows' RMS spread around it (pixels in [0, 1] or [0, 255]: about 1; pixels + 1000: thousands).
+ */
+const CENTRE_OFFSET_RATIO = 2;
+
+/** Whether rows with mean μ [1, D] and −‖r − μ‖² [N] have an offset CENTRE_OFFSET_RATIO times their spread. */
+function offsetDwarfsSpread(mean: tf.Tensor2D, negNorms: tf.Tensor1D): boolean {
+  const d = mean.shape[1];
+  const [offsetSquared, spreadSquared] = tf.tidy(() => [tf.mean(tf.square(mean)), tf.div(tf.mean(negNorms), -d)]).map((t) => {
+    const value = t.dataSync()[0]!;
+    t.dispose();
+    return value;
+  });
+  return offsetSquared! > CENTRE_OFFSET_RATIO ** 2 * spreadSquared!;
+}
+
+/** −‖x_i − μ‖² for each row of x [N, D] and μ [1, D]: [N], a block of rows at a time (no [N, D] temporary). */
+function negSquaredRowNorms(x: tf.Tensor2D, mean: tf.Tensor2D): tf.Tensor1D {
+  const [n, d] = x.shape;
+  const blockRows = Math.max(1, Math.floor(NORM_BLOCK_ELEMENTS / d));
+  const blocks: tf.Tensor1D[] = [];
+  try {
+    for (let first = 0; first < n; first += blockRows) {
+      const rows = Math.min(blockRows, n - first);
+      blocks.push(tf.tidy(() => tf.neg(tf.sum(tf.square(tf.sub(tf.slice(x, [first, 0], [rows, d]), mean)), 1)) as tf.Tensor1D));
+    }
+    return tf.concat(blocks);
+  } finally {
+    blocks.forEach((block) => block.dispose());
+  }
+}
+
+/** Queries per dense chunk against N training rows: as many as fit DENSE_CHUNK_SCORES, 1..1024. */
+export function denseChunkRows(n: number): number {
+  return Math.max(1, Math.min(DEFAULT_NEIGHBOR_CHUNK, Math.floor(DENSE_CHUNK_SCORES / n)));
+}
 
 /** Default queries per chunk for L1 (only sets how often progress is reported). */
 const DEFAULT_L1_CHUNK = 64;
@@ -174,31 +224,38 @@ export async function nearestNeighbors(
 
   // k = 1 is the hot path (argMax is ~6× faster than topk on wasm): no margin there.
   const width = k === 1 ? 1 : Math.min(n, k + SHORTLIST_MARGIN);
-  const chunkSize = options.chunkSize ?? DEFAULT_NEIGHBOR_CHUNK;
+  const chunkSize = options.chunkSize ?? denseChunkRows(n);
   const candidates = new Int32Array(Math.min(chunkSize, m) * width);
 
-  // L2 state: [Rᵀ; −‖r‖²], [D' + 1, N], so that [2q, 1] times it is 2 q·r − ‖r‖²: larger
-  // means nearer, and one product per chunk yields the ranking scores with no extra passes.
-  // Both sides are first centred on the training mean μ: ‖q − r‖ is unchanged, but the expansion
-  // then works with small numbers. Without it, data with a large common offset (pixels + 1000)
-  // loses every digit that tells neighbours apart to float32 cancellation in ‖q‖² + ‖r‖² − 2q·r.
-  let scoreWeights: tf.Tensor2D | null = null;
+  // L2 ranking scores: 2 q·r − ‖r‖², larger means nearer (‖q − r‖² minus ‖q‖², which is the same
+  // for every r). Per chunk that is one product, [2q] · Rᵀ, with −‖r‖² as its bias: fused matMul
+  // adds it inside the product, so no extra pass over the [chunk, N] scores.
+  // Distances are measured from the training mean μ (‖q − r‖ is unchanged), so the expansion works
+  // with small numbers: the queries as 2(q − μ) and the norms as ‖r − μ‖². Without it, data with a
+  // large common offset (pixels + 1000) loses every digit that tells neighbours apart to float32
+  // cancellation in ‖q‖² + ‖r‖² − 2q·r. The training rows themselves are centred only when their
+  // offset dwarfs their spread: against uncentred rows, 2(q − μ)·r adds 2(q − μ)·μ, the same for
+  // every r, and centring costs a copy of the whole training matrix (a second after loading).
+  let weights: tf.Tensor2D | null = null;
+  let negNorms: tf.Tensor1D | null = null;
   let mean: tf.Tensor2D | null = null;
   try {
-    mean = tf.tidy(() => tf.mean(reduce(trainF), 0, true) as tf.Tensor2D);
-    const centredT = tf.tidy(() => tf.transpose(tf.sub(reduce(trainF), mean!)) as tf.Tensor2D);
-    scoreWeights = tf.tidy(() => {
-      const negNorms = tf.reshape(tf.neg(tf.sum(tf.square(centredT), 0)), [1, n]);
-      return tf.concat([centredT, negNorms], 0) as tf.Tensor2D;
-    });
-    centredT.dispose();
+    const reduced = reduce(trainF);
+    try {
+      mean = tf.mean(reduced, 0, true) as tf.Tensor2D;
+      negNorms = negSquaredRowNorms(reduced, mean);
+      const centre = offsetDwarfsSpread(mean, negNorms);
+      weights = tf.tidy(() => tf.transpose(centre ? tf.sub(reduced, mean!) : reduced) as tf.Tensor2D);
+    } finally {
+      if (reduced !== trainF) reduced.dispose();
+    }
 
     for (let start = 0; start < m; start += chunkSize) {
       const rows = Math.min(chunkSize, m - start);
       const chunk = tf.slice(queriesF, [start, 0], [rows, queriesF.shape[1]]);
       try {
         const picked = tf.tidy(() => {
-          const scores = tf.matMul(tf.concat([tf.mul(tf.sub(reduce(chunk), mean!), 2), tf.ones([rows, 1])], 1), scoreWeights!);
+          const scores = tf.fused.matMul({ a: tf.mul(tf.sub(reduce(chunk), mean!), 2), b: weights!, bias: negNorms! });
           // argMax keeps the first of equal maxima (the lower index), like topk.
           return width === 1 ? tf.argMax(scores, 1) : tf.topk(scores, width).indices;
         });
@@ -211,7 +268,8 @@ export async function nearestNeighbors(
       options.onProgress?.(start + rows, m);
     }
   } finally {
-    scoreWeights?.dispose();
+    weights?.dispose();
+    negNorms?.dispose();
     mean?.dispose();
     keepTensor?.dispose();
     if (trainF !== train) trainF.dispose();

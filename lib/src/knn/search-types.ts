@@ -28,8 +28,9 @@ export interface NearestNeighborsOptions {
   /** Distance (default "l2"). */
   metric?: Metric;
   /**
-   * Queries per chunk (default DEFAULT_NEIGHBOR_CHUNK, 1024). Peak memory grows with
-   * chunkSize × N; larger chunks make the matrix product a little more efficient.
+   * Queries per chunk. Default for dense L2: as many as keep the [chunk, N] score matrix within
+   * 32 MB (`denseChunkRows`, at most 1024); otherwise 1024 (pruned) or 64 (L1). Peak memory grows
+   * with chunkSize × N.
    */
   chunkSize?: number;
   /** Called after each chunk with (queries done, total queries). */

@@ -9,7 +9,7 @@
  *
  * | backend | dense | pruned |
  * |---|---|---|
- * | `tensorflow` (native, ~170 GFLOPS products) | 5.1–5.7 s, 1.8 GB peak RSS | 12.4 s, 2.3 GB |
+ * | `tensorflow` (native, ~170 GFLOPS products) | 5.2 s, 1.2 GB peak RSS | 12.4 s, 2.3 GB |
  * | `wasm` (2 threads, ~34 GFLOPS products) | 26.4 s, 1.4 GB | 5.4 s, 1.2 GB |
  *
  * On native the product is so fast that the JavaScript exact check costs more than the product it
