@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { expectedSignals, fusedAdam, fusedSgd, FUSED_AFFINE_MAX_MACS, nativeMatMulBlocker, profilerInSight, setNativeKernels, withoutStartupLines } from "../lib/src/runtime/native/index.js";
-import { STDERR_CAPTURE_FILE } from "../lib/src/runtime/native/startup-log.js";
+import { LEVEL_CHOSEN_BY_LIBRARY_ENV_VAR, STDERR_CAPTURE_FILE } from "../lib/src/runtime/native/startup-log.js";
 import { InvalidInputError } from "../lib/src/core/checks.js";
 import { backendInfo, FUSED_ROUTE, SHIELDED_ROUTE, SMALL_OPS_ROUTE } from "../lib/src/runtime/backend.js";
 import { DEFAULT_SMALL_OP_ELEMENTS, requestedSmallOpElements } from "../lib/src/runtime/env.js";
@@ -306,6 +306,12 @@ test("TensorFlow's two start-up lines are hidden unless TF_CPP_MIN_LOG_LEVEL is 
   };
   const quiet = load(undefined);
   assert.ok(!/absl::InitializeLog|oneDNN custom operations/.test(quiet), `start-up lines printed by default:\n${quiet}`);
+  // a child of a process whose level the library chose inherits that choice, not a user's wish
+  if (process.env[LEVEL_CHOSEN_BY_LIBRARY_ENV_VAR] !== undefined) {
+    assert.equal(process.env.TF_CPP_MIN_LOG_LEVEL, "2");
+    const child = load(process.env.TF_CPP_MIN_LOG_LEVEL);
+    assert.ok(!/absl::InitializeLog|oneDNN custom operations/.test(child), `start-up lines printed in a child process:\n${child}`);
+  }
   const asked = load("0");
   assert.match(asked, /absl::InitializeLog/, "TF_CPP_MIN_LOG_LEVEL=0 should show TensorFlow's logs: this test measures nothing");
   assert.match(asked, /oneDNN custom operations are on/);

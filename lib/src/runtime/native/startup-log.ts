@@ -16,6 +16,11 @@ import path from "node:path";
 
 /** The environment variable that, when set, means "show me TensorFlow's logs". */
 export const TF_LOG_LEVEL_ENV_VAR = "TF_CPP_MIN_LOG_LEVEL";
+/**
+ * Set beside TF_CPP_MIN_LOG_LEVEL when the library chose its value, so that child processes (tune
+ * workers, the grader's sandboxes), which inherit both, can tell the library's choice from the user's.
+ */
+export const LEVEL_CHOSEN_BY_LIBRARY_ENV_VAR = "CLASSIFIERS_TF_LOG_LEVEL_CHOSEN";
 /** Where scripts/native-backend.sh leaves the addon: in the tfjs-node package, beside its route note. */
 export const STDERR_CAPTURE_FILE = "stderr_capture.node";
 
@@ -43,9 +48,13 @@ export function withoutStartupLines(text: string): string {
  */
 export function requireTfjsNode(): unknown {
   const require = createRequire(import.meta.url);
-  const userWantsLogs = process.env[TF_LOG_LEVEL_ENV_VAR] !== undefined;
-  // Quiets TensorFlow's own INFO and WARNING logs from here on (the start-up lines ignore it).
-  process.env[TF_LOG_LEVEL_ENV_VAR] ??= "2";
+  const level = process.env[TF_LOG_LEVEL_ENV_VAR];
+  const userWantsLogs = level !== undefined && level !== process.env[LEVEL_CHOSEN_BY_LIBRARY_ENV_VAR];
+  if (level === undefined) {
+    // Quiets TensorFlow's own INFO and WARNING logs from here on (the start-up lines ignore it).
+    process.env[TF_LOG_LEVEL_ENV_VAR] = "2";
+    process.env[LEVEL_CHOSEN_BY_LIBRARY_ENV_VAR] = "2";
+  }
   const capture = userWantsLogs ? undefined : loadCapture(require);
   if (capture === undefined) return require("@tensorflow/tfjs-node");
   capture.start();
