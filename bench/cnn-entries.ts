@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { loadDataset } from "../lib/src/data/index.js";
 import { ConvNet } from "../lib/src/nn/index.js";
 import { trainModel } from "../lib/src/training/index.js";
-import { modelAccuracy } from "../lib/src/core/index.js";
+import { modelAccuracy } from "../lib/src/eval/index.js";
 import { adamOptimizer } from "../lib/src/optim/index.js";
 import type { BenchEntry, EntryMeasurement } from "./types.js";
 

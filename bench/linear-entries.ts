@@ -8,7 +8,7 @@ import { loadDataset } from "../lib/src/data/datasets.js";
 import { subtractTrainMean } from "../lib/src/data/preprocess.js";
 import { createLinearClassifier } from "../lib/src/linear/linear.js";
 import { trainModel } from "../lib/src/training/train.js";
-import { modelAccuracy } from "../lib/src/core/model.js";
+import { modelAccuracy } from "../lib/src/eval/metrics.js";
 import { l2Regularizer } from "../lib/src/losses/regularizers.js";
 import { momentumOptimizer, sgdOptimizer } from "../lib/src/optim/optimizers.js";
 import type { LinearLossKind } from "../lib/src/losses/losses.js";

@@ -15,7 +15,7 @@ import { loadDataset } from "../lib/src/data/index.js";
 import { subtractTrainMean } from "../lib/src/data/index.js";
 import { createNetwork } from "../lib/src/nn/index.js";
 import { trainModel } from "../lib/src/training/index.js";
-import { modelAccuracy } from "../lib/src/core/index.js";
+import { modelAccuracy } from "../lib/src/eval/index.js";
 import { adamOptimizer, sgdOptimizer } from "../lib/src/optim/index.js";
 import type { BenchEntry, EntryMeasurement } from "./types.js";
 

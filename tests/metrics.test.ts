@@ -1,14 +1,23 @@
-import { test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   accuracy,
   confusionMatrix,
+  modelAccuracy,
   misclassifiedIndices,
   numClassesFromLabels,
   perClassAccuracy,
   topConfusions,
 } from "../lib/src/eval/metrics.js";
 import { createRng } from "../lib/src/core/random.js";
+import { InvalidInputError } from "../lib/src/core/checks.js";
+import type { TrainableModel } from "../lib/src/core/model.js";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../lib/src/runtime/backend.js";
+
+before(async () => {
+  await initBackend({ log: false });
+});
 
 // Hand-computed case, 3 classes, 8 examples.
 const truth = [0, 0, 0, 1, 1, 2, 2, 2];
@@ -23,8 +32,28 @@ test("numClassesFromLabels: largest label + 1", () => {
 test("accuracy on a hand-computed case", () => {
   assert.equal(accuracy(truth, predicted), 5 / 8);
   assert.equal(accuracy(Int32Array.from([3, 3]), Int32Array.from([3, 3])), 1);
-  assert.throws(() => accuracy([], []), /zero examples/);
-  assert.throws(() => accuracy([0, 1], [0]), /differ in length: 2 vs 1/);
+  const rejected = (argument: string, message: RegExp) => (err: unknown) => err instanceof InvalidInputError && err.argument === argument && message.test(err.message);
+  assert.throws(() => accuracy([], []), rejected("truth", /zero examples/));
+  assert.throws(() => accuracy([0, 1], [0]), rejected("predicted", /differ in length: 2 vs 1/));
+});
+
+test("a model's accuracy is accuracy() of its predictions; zero examples are rejected, not scored 0", () => {
+  // a linear model with fixed weights: class = argmax of x·W, W picks feature 0 for class 0, feature 1 for class 1
+  const W = tf.variable(tf.tensor2d([[1, 0], [0, 1]]));
+  const model: TrainableModel = {
+    numClasses: 2,
+    numFeatures: 2,
+    params: { W },
+    scores: (x) => tf.matMul(x, W),
+    lossAndGrads: () => {
+      throw new Error("not trained here");
+    },
+  };
+  const examples = { x: Float32Array.from([2, 1, 0, 3, 5, 4, 1, 0]), y: Int32Array.from([0, 1, 1, 0]), n: 4, d: 2 };
+  // predictions 0, 1, 0, 0 against 0, 1, 1, 0
+  assert.equal(modelAccuracy(model, examples), 3 / 4);
+  assert.throws(() => modelAccuracy(model, { x: new Float32Array(0), y: new Int32Array(0), n: 0, d: 2 }), InvalidInputError);
+  W.dispose();
 });
 
 test("confusion matrix: rows are true classes, columns predictions", () => {

@@ -23,7 +23,8 @@ import { gradCheckTensors } from "../lib/src/optim/index.js";
 import { adamOptimizer } from "../lib/src/optim/index.js";
 import { trainModel } from "../lib/src/training/index.js";
 import { loadDataset, subtractTrainMean, toySpiral } from "../lib/src/data/index.js";
-import { modelAccuracy, modelPredict } from "../lib/src/core/index.js";
+import { modelPredict } from "../lib/src/core/index.js";
+import { modelAccuracy } from "../lib/src/eval/index.js";
 
 before(async () => {
   await initBackend({ log: false });

@@ -74,14 +74,6 @@ export function modelPredict(model: TrainableModel, x: Examples | tf.Tensor2D, c
   return out;
 }
 
-/** Fraction of examples the model classifies correctly. */
-export function modelAccuracy(model: TrainableModel, examples: Examples): number {
-  const predicted = modelPredict(model, examples);
-  let correct = 0;
-  for (let i = 0; i < predicted.length; i++) if (predicted[i] === examples.y[i]) correct++;
-  return predicted.length === 0 ? 0 : correct / predicted.length;
-}
-
 /**
  * The common surface of every classifier: kNN, linear, perceptron, logistic regression, binary SVM,
  * fully connected and convolutional networks. `fit` resolves to the model itself (so

@@ -5,13 +5,15 @@
  */
 
 /** Any array of integer labels: Int32Array, number[], Uint8Array, ... */
-import { checkLabels } from "../core/checks.js";
+import { checkLabels, InvalidInputError } from "../core/checks.js";
+import { modelPredict, type TrainableModel } from "../core/model.js";
+import type { Examples } from "../core/types.js";
 
 export type LabelArray = ArrayLike<number>;
 
 function checkSameLength(truth: LabelArray, predicted: LabelArray): void {
   if (truth.length !== predicted.length) {
-    throw new Error(`true and predicted labels differ in length: ${truth.length} vs ${predicted.length}`);
+    throw new InvalidInputError("predicted", `true and predicted labels differ in length: ${truth.length} vs ${predicted.length}`);
   }
 }
 
@@ -22,13 +24,22 @@ export function numClassesFromLabels(labels: LabelArray): number {
   return count;
 }
 
-/** Fraction of positions where `predicted` equals `truth`, in [0, 1]. */
+/**
+ * Fraction of positions where `predicted` equals `truth`, in [0, 1]: the one definition of
+ * accuracy every model's `score`, the training history and cross-validation use. Zero examples
+ * have no accuracy (an InvalidInputError, rather than a 0 that would read as "all wrong").
+ */
 export function accuracy(truth: LabelArray, predicted: LabelArray): number {
   checkSameLength(truth, predicted);
-  if (truth.length === 0) throw new Error("accuracy of zero examples is undefined");
+  if (truth.length === 0) throw new InvalidInputError("truth", "accuracy of zero examples is undefined");
   let correct = 0;
   for (let i = 0; i < truth.length; i++) if (truth[i] === predicted[i]) correct++;
   return correct / truth.length;
+}
+
+/** Fraction of `examples` [N] a model that gives class scores classifies correctly (see `accuracy`). */
+export function modelAccuracy(model: TrainableModel, examples: Examples): number {
+  return accuracy(examples.y, modelPredict(model, examples));
 }
 
 /**

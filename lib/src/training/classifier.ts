@@ -4,7 +4,8 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import type { Classifier, TrainableModel } from "../core/model.js";
-import { modelAccuracy, modelPredict } from "../core/model.js";
+import { modelPredict } from "../core/model.js";
+import { modelAccuracy } from "../eval/metrics.js";
 import type { Examples } from "../core/types.js";
 import { InvalidInputError } from "../core/checks.js";
 import type { TrainHistory, TrainOptions } from "./options.js";

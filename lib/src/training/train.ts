@@ -26,7 +26,8 @@ import {
   InvalidInputError,
   toExamples,
 } from "../core/checks.js";
-import { checkUsable, modelAccuracy } from "../core/model.js";
+import { checkUsable } from "../core/model.js";
+import { modelAccuracy } from "../eval/metrics.js";
 import { createBatchSampler } from "./batches.js";
 import { trainingStep } from "./step.js";
 import { disposeSnapshot, restoreParameters, snapshotParameters, trainAccuracySample, type ParameterSnapshot } from "./evaluate.js";
