@@ -109,6 +109,9 @@ test("the course's public functions fail with InvalidInputError naming the argum
   const { svmLossFromScores, checkRegularizer } = await import("../lib/src/losses/index.js");
   const { affineForward } = await import("../lib/src/nn/index.js");
   const { optimizerByName } = await import("../lib/src/optim/index.js");
+  const { loadDatasetSync, encodeIdx, encodeNpy } = await import("../lib/src/data/index.js");
+  const { createRng, sampleWithoutReplacement } = await import("../lib/src/core/random.js");
+  const { toDataFrame } = await import("../lib/src/notebook/tables.js");
   const tfc = await import("@tensorflow/tfjs-core");
   const { initBackend } = await import("../lib/src/runtime/backend.js");
   await initBackend({ log: false });
@@ -121,6 +124,12 @@ test("the course's public functions fail with InvalidInputError naming the argum
     ["a negative regularisation strength", () => checkRegularizer({ kind: "l2", strength: -1 }), "reg"],
     ["an affine layer whose W does not fit x", () => affineForward(tfc.zeros([2, 3]) as never, tfc.zeros([4, 5]) as never, tfc.zeros([5]) as never), "x"],
     ["an unknown optimiser name", () => optimizerByName("adamw" as never), "name"],
+    ["an unknown dataset name", () => loadDatasetSync("mnist-100k" as never), "name"],
+    ["an IDX file whose dimensions do not hold the data", () => encodeIdx([2, 3], new Uint8Array(5)), "data"],
+    ["a .npy shape that does not hold the data", () => encodeNpy([1, 2, 3], [2, 2]), "data"],
+    ["a non-finite seed", () => createRng(NaN), "seed"],
+    ["more distinct samples than items", () => sampleWithoutReplacement(3, 4, 0), "count"],
+    ["a table of no rows", () => toDataFrame([]), "rows"],
   ];
   for (const [what, run, argument] of cases) {
     assert.throws(run, (err: unknown) => err instanceof InvalidInputError && err.argument === argument, what);

@@ -2,6 +2,7 @@
  * Seeded randomness. Every random choice in the library takes a seed and draws from one
  * of these generators, so a notebook run twice gives the same splits, batches and weights.
  */
+import { InvalidInputError } from "./checks.js";
 
 /** A deterministic pseudo-random generator (mulberry32: tiny, fast, good enough for ML demos). */
 export interface Rng {
@@ -18,7 +19,7 @@ export interface Rng {
 }
 
 export function createRng(seed: number): Rng {
-  if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
+  if (!Number.isFinite(seed)) throw new InvalidInputError("seed", `seed must be a finite number, got ${seed}`);
   let state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
   let spareNormal: number | undefined;
   const next = (): number => {
@@ -31,7 +32,7 @@ export function createRng(seed: number): Rng {
   return {
     next,
     int: (n) => {
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`int(n) needs a positive integer, got ${n}`);
+      if (!Number.isInteger(n) || n <= 0) throw new InvalidInputError("n", `int(n) needs a positive integer, got ${n}`);
       return Math.floor(next() * n);
     },
     uniform: (lo, hi) => lo + (hi - lo) * next(),
@@ -68,6 +69,6 @@ export function permutation(n: number, seed: number): Int32Array {
 
 /** `count` distinct indices from 0..n-1 in random order. */
 export function sampleWithoutReplacement(n: number, count: number, seed: number): Int32Array {
-  if (count > n) throw new Error(`cannot sample ${count} distinct items from ${n}`);
+  if (count > n) throw new InvalidInputError("count", `cannot sample ${count} distinct items from ${n}`);
   return permutation(n, seed).subarray(0, count);
 }

@@ -9,6 +9,7 @@ import { IDX_DATASETS, type IdxDatasetSpec, loadIdxDataset, loadIdxDatasetSync }
 import { loadMnist10k } from "./mnist10k.js";
 import { DATASET_NAMES, resolveOptions, type DatasetName, type LoadDatasetOptions, type LoadedDataset } from "./options.js";
 import { buildDataset } from "./splits.js";
+import { InvalidInputError } from "../core/checks.js";
 
 export {
   DATA_DIR_ENV_VAR,
@@ -30,7 +31,7 @@ export { IDX_DATASETS, type IdxDatasetSpec, type IdxRemoteFile } from "./idx-sou
  */
 export async function loadDataset(name: DatasetName, options: LoadDatasetOptions = {}): Promise<LoadedDataset> {
   if (!(DATASET_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`unknown dataset "${String(name)}"; choose one of ${DATASET_NAMES.join(", ")}`);
+    throw new InvalidInputError("name", `unknown dataset "${String(name)}"; choose one of ${DATASET_NAMES.join(", ")}`);
   }
   if (name === "mnist-10k") return loadMnist10k(resolveOptions(options));
   return loadIdxDatasetFromSpec(name, IDX_DATASETS[name], options);
@@ -42,7 +43,7 @@ export async function loadDataset(name: DatasetName, options: LoadDatasetOptions
  */
 export function loadDatasetSync(name: DatasetName, options: LoadDatasetOptions = {}): LoadedDataset {
   if (!(DATASET_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`unknown dataset "${String(name)}"; choose one of ${DATASET_NAMES.join(", ")}`);
+    throw new InvalidInputError("name", `unknown dataset "${String(name)}"; choose one of ${DATASET_NAMES.join(", ")}`);
   }
   const resolved = resolveOptions(options);
   if (name === "mnist-10k") return loadMnist10k(resolved);

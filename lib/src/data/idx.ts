@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { writeFileAtomically } from "../core/files.js";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { InvalidInputError } from "../core/checks.js";
 
 /** An n-dimensional array of unsigned bytes as stored in an IDX file; `data` is row-major. */
 export interface IdxArray {
@@ -154,17 +155,17 @@ export interface WriteIdxOptions {
 /** Encodes an unsigned-byte IDX array (optionally gzipped) as bytes. */
 export function encodeIdx(dims: readonly number[], data: Uint8Array, options: { gzip?: boolean } = {}): Uint8Array {
   if (dims.length < 1 || dims.length > MAX_IDX_DIMS) {
-    throw new Error(`encodeIdx: need 1..${MAX_IDX_DIMS} dimensions, got ${dims.length}`);
+    throw new InvalidInputError("dims", `encodeIdx: need 1..${MAX_IDX_DIMS} dimensions, got ${dims.length}`);
   }
   let count = 1;
   for (const size of dims) {
     if (!Number.isInteger(size) || size < 0 || size > 0xffffffff) {
-      throw new Error(`encodeIdx: dimension sizes must be integers in 0..2^32-1, got [${dims.join(", ")}]`);
+      throw new InvalidInputError("dims", `encodeIdx: dimension sizes must be integers in 0..2^32-1, got [${dims.join(", ")}]`);
     }
     count *= size;
   }
   if (count !== data.length) {
-    throw new Error(`encodeIdx: dimensions [${dims.join(", ")}] hold ${count} values, but data has ${data.length}`);
+    throw new InvalidInputError("data", `encodeIdx: dimensions [${dims.join(", ")}] hold ${count} values, but data has ${data.length}`);
   }
   const headerBytes = 4 + 4 * dims.length;
   const out = new Uint8Array(headerBytes + data.length);
@@ -198,7 +199,7 @@ export function checkIdxImagesAndLabels(
   labelsName: string,
 ): IdxImagesAndLabels {
   if (!Number.isInteger(numClasses) || numClasses < 1 || numClasses > 256) {
-    throw new Error(`numClasses must be an integer in 1..256 for byte labels, got ${numClasses}`);
+    throw new InvalidInputError("numClasses", `numClasses must be an integer in 1..256 for byte labels, got ${numClasses}`);
   }
   if (images.dims.length !== 3) {
     throw new IdxFormatError(

@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomically } from "../core/files.js";
+import { InvalidInputError } from "../core/checks.js";
 
 /** An n-dimensional array read from a `.npy` file; `data` is row-major. */
 export interface NpyArray {
@@ -33,10 +34,10 @@ const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 /** The bytes of a float32 `.npy` file holding `data` with `shape` (row-major). */
 export function encodeNpy(data: ArrayLike<number>, shape: readonly number[]): Buffer {
   for (const s of shape) {
-    if (!Number.isInteger(s) || s < 0) throw new Error(`encodeNpy: shape [${shape.join(", ")}] must hold non-negative integers.`);
+    if (!Number.isInteger(s) || s < 0) throw new InvalidInputError("shape", `encodeNpy: shape [${shape.join(", ")}] must hold non-negative integers.`);
   }
   const size = shape.reduce((a, b) => a * b, 1);
-  if (size !== data.length) throw new Error(`encodeNpy: shape [${shape.join(", ")}] holds ${size} values, got ${data.length}.`);
+  if (size !== data.length) throw new InvalidInputError("data", `encodeNpy: shape [${shape.join(", ")}] holds ${size} values, got ${data.length}.`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const unpadded = MAGIC.length + 2 + 2 + header.length + 1;

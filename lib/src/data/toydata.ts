@@ -93,7 +93,7 @@ export function toyBlobs(options: BlobsOptions = {}): Examples {
       const py = sign * (s / 2) * u + spread * rng.normal();
       const along = (px + py) * u; // signed distance to the bisector x + y = 0
       if (margin <= 0 || sign * along >= margin) return [px, py];
-      if (attempt > 1000) throw new Error("toyBlobs: margin too large for this separation and spread");
+      if (attempt > 1000) throw new InvalidInputError("margin", "toyBlobs: margin too large for this separation and spread");
     }
   });
 }
@@ -107,7 +107,7 @@ export function toyXor(options: { n?: number; gap?: number; seed?: number } = {}
   const n = options.n ?? 200;
   checkCount(n);
   const gap = options.gap ?? 0.1;
-  if (!(gap >= 0 && gap < 1)) throw new Error(`gap must be in [0, 1), got ${gap}`);
+  if (!(gap >= 0 && gap < 1)) throw new InvalidInputError("gap", `gap must be in [0, 1), got ${gap}`);
   const rng = createRng(options.seed ?? 0);
   return twoClasses(n, rng, (label) => {
     const signX = rng.next() < 0.5 ? -1 : 1;

@@ -56,7 +56,7 @@ export function knnVote(
       const index = neighbors.indices[rowStart + r]!;
       const label = trainLabels[index];
       if (label === undefined || label < 0 || label >= numClasses) {
-        throw new Error(`neighbour ${index} has label ${label}, outside 0..${numClasses - 1}`);
+        throw new Error(`internal error: neighbour ${index} has label ${label}, outside 0..${numClasses - 1}`);
       }
       counts[label]!++;
       const d = neighbors.distances[rowStart + r]!;

@@ -50,7 +50,7 @@ function score(model: BinaryLinearModel, x: ArrayLike<number>, row: number, d: n
 
 /** Scores z = w·x + b for every example [N]. */
 export function binaryScores(model: BinaryLinearModel, data: { x: ArrayLike<number>; n: number; d: number }): Float64Array {
-  if (model.w.length !== data.d) throw new Error(`model has ${model.w.length} weights but data ${data.d} features`);
+  if (model.w.length !== data.d) throw new InvalidInputError("data", `model has ${model.w.length} weights but data ${data.d} features`);
   const out = new Float64Array(data.n);
   for (let i = 0; i < data.n; i++) out[i] = score(model, data.x, i, data.d);
   return out;

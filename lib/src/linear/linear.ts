@@ -50,7 +50,7 @@ export function appendBiasFeature<T extends ArrayBatch>(examples: T): T {
 /** Scores XW (+ b) [N, C]. */
 export function linearScores(x: tf.Tensor2D, params: LinearParams): tf.Tensor2D {
   if (x.shape[1] !== params.W.shape[0]) {
-    throw new Error(`X has ${x.shape[1]} features but W has ${params.W.shape[0]} rows`);
+    throw new InvalidInputError("X", `X has ${x.shape[1]} features but W has ${params.W.shape[0]} rows`);
   }
   return tf.tidy(() => (params.b ? tf.add(tf.matMul(x, params.W), params.b) : tf.matMul(x, params.W)) as tf.Tensor2D);
 }
@@ -66,7 +66,7 @@ export function linearPredict(x: tf.Tensor2D, params: LinearParams): Int32Array 
 /** Scores with loops, row-major [N, C]: s_ij = b_j + Σ_k x_ik W_kj. */
 export function linearScoresNaive(weights: LinearWeightsNaive, batch: ArrayBatch): Float64Array {
   const { W, b, d, c } = weights;
-  if (batch.d !== d) throw new Error(`X has ${batch.d} features but W has ${d} rows`);
+  if (batch.d !== d) throw new InvalidInputError("X", `X has ${batch.d} features but W has ${d} rows`);
   const scores = new Float64Array(batch.n * c);
   for (let i = 0; i < batch.n; i++) {
     for (let j = 0; j < c; j++) {

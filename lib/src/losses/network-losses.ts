@@ -12,7 +12,7 @@
  * It is computed from the logits as max(s, 0) − s·t + log(1 + e^{−|s|}), which never takes log 0.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { checkOneOf } from "../core/checks.js";
+import { checkOneOf, InvalidInputError } from "../core/checks.js";
 import { labelTensor, scoresLossOnHost, softmaxLossFromScores, svmLossFromScores, type ScoresLoss } from "./losses.js";
 
 /** The losses a network can be trained with. */
@@ -21,10 +21,10 @@ export const NETWORK_LOSS_KINDS: readonly NetworkLossKind[] = ["svm", "softmax",
 
 /** Targets [N, C] for scores [N, C]: one-hot rows, or for a single column the labels (0/1) themselves. */
 function targets(scores: tf.Tensor2D, y: tf.Tensor1D | Int32Array): tf.Tensor2D {
-  if (scores.rank !== 2) throw new Error(`scores must be [N, C], got shape [${scores.shape.join(", ")}]`);
+  if (scores.rank !== 2) throw new InvalidInputError("scores", `scores must be [N, C], got shape [${scores.shape.join(", ")}]`);
   const [n, c] = scores.shape;
   const labels = labelTensor(y, Math.max(c, 2));
-  if (labels.shape[0] !== n) throw new Error(`got ${labels.shape[0]} labels for ${n} score rows`);
+  if (labels.shape[0] !== n) throw new InvalidInputError("labels", `got ${labels.shape[0]} labels for ${n} score rows`);
   if (c === 1) return tf.reshape(tf.cast(labels, "float32"), [n, 1]);
   return tf.cast(tf.oneHot(labels, c), "float32") as tf.Tensor2D;
 }

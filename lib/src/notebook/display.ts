@@ -17,6 +17,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type { Figure } from "../viz/index.js";
+import { InvalidInputError } from "../core/checks.js";
 
 const requireHere = createRequire(import.meta.url);
 
@@ -97,7 +98,7 @@ export interface FigureHtmlOptions {
 /** An HTML fragment that draws `fig` with Plotly.newPlot once plotly.js and the div exist. */
 export function figureHtml(fig: Figure, options: FigureHtmlOptions = {}): string {
   const id = options.divId ?? `fig-${randomUUID()}`;
-  if (!/^[A-Za-z][\w-]*$/.test(id)) throw new Error(`divId must be letters, digits, _ or -, got "${id}"`);
+  if (!/^[A-Za-z][\w-]*$/.test(id)) throw new InvalidInputError("divId", `divId must be letters, digits, _ or -, got "${id}"`);
   const height = typeof fig.layout.height === "number" ? `${fig.layout.height}px` : "450px";
   const width = typeof fig.layout.width === "number" ? `${fig.layout.width}px` : "100%";
   const spec = scriptSafeJson(figureToJson({ data: fig.data, layout: fig.layout, config: fig.config ?? {} }));

@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import type { DataFrame } from "danfojs-node";
 import { escapeHtmlText, showMimeBundle } from "./display.js";
+import { InvalidInputError } from "../core/checks.js";
 
 const requireHere = createRequire(import.meta.url);
 
@@ -22,10 +23,10 @@ export function loadDanfo(): DanfoModule {
 export type TableRow = Record<string, unknown>;
 
 function checkRows(rows: readonly TableRow[]): void {
-  if (!Array.isArray(rows)) throw new Error("expected an array of records (objects), one per row.");
+  if (!Array.isArray(rows)) throw new InvalidInputError("rows", "expected an array of records (objects), one per row.");
   rows.forEach((row, i) => {
     if (typeof row !== "object" || row === null || Array.isArray(row)) {
-      throw new Error(`row ${i} is ${Array.isArray(row) ? "an array" : String(row)}; expected a record like {k: 1, accuracy: 0.9}.`);
+      throw new InvalidInputError("rows", `row ${i} is ${Array.isArray(row) ? "an array" : String(row)}; expected a record like {k: 1, accuracy: 0.9}.`);
     }
   });
 }
@@ -43,7 +44,7 @@ function columnsOf(rows: readonly TableRow[]): string[] {
  */
 export function toDataFrame(rows: readonly TableRow[]): DataFrame {
   checkRows(rows);
-  if (rows.length === 0) throw new Error("toDataFrame needs at least one row.");
+  if (rows.length === 0) throw new InvalidInputError("rows", "toDataFrame needs at least one row.");
   const columns = columnsOf(rows);
   const complete = rows.map((row) => Object.fromEntries(columns.map((c) => [c, row[c]])));
   return new (loadDanfo().DataFrame)(complete);

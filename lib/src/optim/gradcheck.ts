@@ -23,6 +23,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createRng } from "../core/random.js";
+import { InvalidInputError } from "../core/checks.js";
 
 export interface GradCheckOptions {
   /** Coordinates checked per parameter (default 10; all of them if the parameter is smaller). */
@@ -88,7 +89,7 @@ function entry(param: string, index: number, analytic: number, numeric: number, 
 }
 
 function report(entries: GradCheckEntry[], h: number, tolerance: number, allowed: number): GradCheckReport {
-  if (entries.length === 0) throw new Error("gradient check: no coordinates to check");
+  if (entries.length === 0) throw new InvalidInputError("params", "gradient check: no coordinates to check");
   // Entries that pass on the absolute test are rounding noise around 0: report the worst of the others.
   const meaningful = entries.filter((e) => !e.passed || e.relativeError <= tolerance);
   const candidates = meaningful.length > 0 ? meaningful : entries;
@@ -106,9 +107,9 @@ function report(entries: GradCheckEntry[], h: number, tolerance: number, allowed
 function checkShapes(params: Record<string, { length: number }>, grads: Record<string, { length: number }>): void {
   for (const name of Object.keys(params)) {
     const grad = grads[name];
-    if (!grad) throw new Error(`gradient check: no gradient given for parameter "${name}"`);
+    if (!grad) throw new InvalidInputError("grads", `gradient check: no gradient given for parameter "${name}"`);
     if (grad.length !== params[name]!.length) {
-      throw new Error(`gradient check: "${name}" has ${params[name]!.length} entries but its gradient ${grad.length}`);
+      throw new InvalidInputError("grads", `gradient check: "${name}" has ${params[name]!.length} entries but its gradient ${grad.length}`);
     }
   }
 }
@@ -165,7 +166,7 @@ export function gradCheckTensors(
   for (const [name, p] of Object.entries(problem.params)) {
     values[name] = Float32Array.from(p.dataSync() as Float32Array);
     const g = problem.grads[name];
-    if (!g) throw new Error(`gradient check: no gradient given for parameter "${name}"`);
+    if (!g) throw new InvalidInputError("grads", `gradient check: no gradient given for parameter "${name}"`);
     gradValues[name] = Float32Array.from(g.dataSync() as Float32Array);
   }
   checkShapes(values, gradValues);

@@ -3,7 +3,7 @@
  * set. A diverging run is a "diverged" trial with the loop's reason, not an error that stops the
  * study; any other error (a bad setting, memory) propagates and the study records a "failed" trial.
  */
-import { checkKnownOptions } from "../core/checks.js";
+import { checkKnownOptions, InvalidInputError } from "../core/checks.js";
 import type { Examples } from "../core/types.js";
 import { createLinearClassifier } from "../linear/linear.js";
 import { createNetwork } from "../nn/index.js";
@@ -29,7 +29,7 @@ export interface LinearObjectiveOptions {
 
 const num = (config: Config, name: string, fallback?: number): number => {
   const v = config[name] ?? fallback;
-  if (typeof v !== "number") throw new Error(`the configuration needs a number "${name}", got ${JSON.stringify(v)}`);
+  if (typeof v !== "number") throw new InvalidInputError(name, `the configuration needs a number "${name}", got ${JSON.stringify(v)}`);
   return v;
 };
 

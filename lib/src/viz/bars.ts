@@ -2,7 +2,7 @@
  * Bar charts: values per category, and examples per class.
  */
 import { axisTitle, classColor, titleOf, toNumbers } from "./common.js";
-import { checkLabels } from "../core/checks.js";
+import { checkLabels, InvalidInputError } from "../core/checks.js";
 import type { BarTrace, Figure, FigureLayout, Trace } from "./figure.js";
 // ---------------------------------------------------------------------------------------------
 // Bar charts
@@ -30,7 +30,7 @@ export function barPlot(categories: readonly string[], series: ArrayLike<number>
   const showValues = options.showValues ?? true;
   const data: Trace[] = list.map((s, i) => {
     if (s.values.length !== categories.length) {
-      throw new Error(`bar series "${s.name}" has ${s.values.length} values for ${categories.length} categories.`);
+      throw new InvalidInputError("series", `bar series "${s.name}" has ${s.values.length} values for ${categories.length} categories.`);
     }
     const y = toNumbers(s.values, `bar series "${s.name}"`);
     const trace: BarTrace = { type: "bar", name: s.name, x: [...categories], y, marker: { color: classColor(i) } };

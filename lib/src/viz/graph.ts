@@ -6,6 +6,7 @@
 import { graphOf, Value, type ComputationGraph, type GraphNode } from "../nn/scalar.js";
 import { escapeText, titleOf } from "./common.js";
 import type { Annotation, Figure, FigureLayout } from "./figure.js";
+import { InvalidInputError } from "../core/checks.js";
 
 export interface GraphPlotOptions {
   title?: string;
@@ -29,7 +30,7 @@ const BOX_HALF_WIDTH = 0.3;
  */
 export function computationGraphPlot(output: Value | ComputationGraph, options: GraphPlotOptions = {}): Figure {
   const graph = output instanceof Value ? graphOf(output) : output;
-  if (graph.nodes.length === 0) throw new Error("computationGraphPlot: the graph has no nodes.");
+  if (graph.nodes.length === 0) throw new InvalidInputError("graph", "computationGraphPlot: the graph has no nodes.");
   const digits = options.digits ?? 3;
   const showGradients = options.showGradients ?? graph.nodes.some((n) => n.grad !== 0);
   const y = layoutRows(graph);

@@ -2,6 +2,7 @@
  * A minimal PNG encoder (8-bit RGB, one IDAT chunk): image grids travel as one small data URI.
  */
 import { deflateSync } from "node:zlib";
+import { InvalidInputError } from "../core/checks.js";
 let crcTable: Uint32Array | undefined;
 
 function crc32(bytes: Uint8Array): number {
@@ -29,7 +30,7 @@ function pngChunk(type: string, body: Uint8Array): Buffer {
 
 /** An 8-bit RGB PNG ([height, width, 3] bytes) as a base64 data URI. */
 export function rgbToPngDataUri(width: number, height: number, rgb: Uint8Array): string {
-  if (rgb.length !== width * height * 3) throw new Error(`expected ${width}×${height}×3 = ${width * height * 3} bytes, got ${rgb.length}`);
+  if (rgb.length !== width * height * 3) throw new InvalidInputError("rgb", `expected ${width}×${height}×3 = ${width * height * 3} bytes, got ${rgb.length}`);
   const stride = width * 3;
   const raw = Buffer.alloc((stride + 1) * height);
   for (let y = 0; y < height; y++) {
