@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { expectedSignals, fusedAdam, fusedSgd, FUSED_AFFINE_MAX_MACS, nativeMatMulBlocker, profilerInSight, setNativeKernels, withoutStartupLines } from "../lib/src/runtime/native/index.js";
+import { expectedSignals, fusedAdam, fusedSgd, FUSED_AFFINE_MAX_MACS, nativeMatMulBlocker, profilerInSight, setAdamAsOneGroup, setNativeKernels, withoutStartupLines } from "../lib/src/runtime/native/index.js";
 import { LEVEL_CHOSEN_BY_LIBRARY_ENV_VAR, STDERR_CAPTURE_FILE } from "../lib/src/runtime/native/startup-log.js";
 import { InvalidInputError } from "../lib/src/core/checks.js";
 import { backendInfo, FUSED_ROUTE, SHIELDED_ROUTE, SMALL_OPS_ROUTE } from "../lib/src/runtime/backend.js";
@@ -128,8 +128,13 @@ test("Adam and SGD follow a parameter assigned from outside between steps, and f
   assert.equal(nativeHandles(), handlesBefore, "no native handle left (the resource variables are freed)");
 });
 
-test("fused and element-wise updates give the same parameters (Adam and SGD, three steps)", () => {
-  for (const make of [(fused: boolean) => adamOptimizer({ fused }), (fused: boolean) => sgdOptimizer({ fused })]) {
+test("fused and element-wise updates give the same parameters (Adam per parameter and as one group, SGD; three steps)", () => {
+  const setting = setAdamAsOneGroup(true);
+  const adamAs = (oneGroup: boolean) => (fused: boolean) => {
+    setAdamAsOneGroup(oneGroup);
+    return adamOptimizer({ fused });
+  };
+  for (const make of [adamAs(true), adamAs(false), (fused: boolean) => sgdOptimizer({ fused })]) {
     const results = [true, false].map((fused) => {
       const w = tf.tidy(() => tf.variable(tf.tensor2d([[0.3, -0.7, 1.1], [2, -0.1, 0.05]])));
       const b = tf.tidy(() => tf.variable(tf.tensor1d([0.5, -0.5, 0])));
@@ -146,6 +151,7 @@ test("fused and element-wise updates give the same parameters (Adam and SGD, thr
     });
     results[0]!.forEach((x, i) => assert.ok(Math.abs(x - results[1]![i]!) < 1e-5, `[${i}]: fused ${x} vs element-wise ${results[1]![i]}`));
   }
+  setAdamAsOneGroup(setting);
 });
 
 test("a parameter's clone keeps its value through updates; an unshared parameter is updated where it is", () => {
@@ -194,7 +200,19 @@ test("setNativeKernels switches tf.matMul between the fast kernel and tfjs-node'
   }
 });
 
-test("Adam over several parameters (one flat group on native) picks up a parameter restored from outside", () => {
+test("Adam over several parameters (per parameter, or as one flat group) picks up a parameter restored from outside", () => {
+  const setting = setAdamAsOneGroup(true);
+  try {
+    for (const oneGroup of [true, false]) {
+      setAdamAsOneGroup(oneGroup);
+      adamPicksUpRestoredParameter();
+    }
+  } finally {
+    setAdamAsOneGroup(setting);
+  }
+});
+
+function adamPicksUpRestoredParameter(): void {
   const tensorsBefore = tf.memory().numTensors;
   const w = tf.tidy(() => tf.variable(tf.tensor2d([[1, -2], [3, 0.5]])));
   const b = tf.tidy(() => tf.variable(tf.tensor1d([0.25, -0.25, 4])));
@@ -213,7 +231,7 @@ test("Adam over several parameters (one flat group on native) picks up a paramet
   adam.dispose();
   tf.dispose([w, b, grads.w, grads.b]);
   assert.equal(tf.memory().numTensors, tensorsBefore, "no tfjs tensor left");
-});
+}
 
 test("signals are expected under a profiler, an inspector, in a notebook kernel or with a SIGINT listener; MatMul steps aside unless the binding shields products or CLASSIFIERS_NATIVE_MATMUL decides", () => {
   const none: NodeJS.ProcessEnv = {};

@@ -17,7 +17,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidInputError } from "../core/checks.js";
 import { DEFAULT_SMALL_OP_ELEMENTS, requestedNativeMatMul, requestedSmallOpElements, requestedWasmThreads, SMALL_OP_ELEMENTS_ENV_VAR } from "./env.js";
-import { expectedSignals, installNativeKernels, profilerInSight, requireTfjsNode } from "./native/index.js";
+import { expectedSignals, installNativeKernels, profilerInSight, requireTfjsNode, setAdamAsOneGroup } from "./native/index.js";
 import { installConvKernels } from "./conv-kernels.js";
 import { installWasmKernels } from "./wasm-kernels.js";
 
@@ -94,6 +94,8 @@ const defaultLoaders: Record<BackendName, BackendLoader> = {
     const native = nativeInfo();
     const shielded = native.route.includes(SHIELDED_ROUTE);
     const notes = installNativeKernels(expectedSignals(), shielded);
+    // Adam's per-parameter kernels only pay where small ops stay on the calling thread (fused-updates.ts).
+    setAdamAsOneGroup(!(native.route.includes(SMALL_OPS_ROUTE) && smallOps > 0));
     if (shielded && profiler) notes.push(`SIGPROF held during products (${profiler})`);
     if (native.route.includes(SMALL_OPS_ROUTE) && smallOps !== DEFAULT_SMALL_OP_ELEMENTS) {
       notes.push(smallOps === 0 ? `every op split as TensorFlow decides (${SMALL_OP_ELEMENTS_ENV_VAR}=0)` : `small ops: under ${smallOps} input elements (${SMALL_OP_ELEMENTS_ENV_VAR})`);

@@ -6,12 +6,15 @@
  *    element-wise kernels (batch-20 step: 373 → 341 µs), in place: a variable no clone shares lets
  *    go of its read of the resource before the update, which TensorFlow would otherwise copy first
  *    (W1 [784, 100]: 21.9 → 14.4 µs per update and read).
- *  - Adam's update of all parameters is one `ResourceApplyAdam` on one flat resource variable (the
- *    parameters concatenated) instead of about 12 element-wise kernels per parameter: TensorFlow's
- *    Adam kernel splits its work over the thread pool for any tensor of 100 or more values, and each
- *    split makes the calling thread sleep until the other thread is done (50-200 µs on a 2-core VM).
- *    For the network's four tensors those waits were ~280 µs of a ~1100 µs batch-64 step; with one
- *    kernel for all, the step took ~880 µs.
+ *  - Adam's update of a parameter is one `ResourceApplyAdam` instead of about 12 element-wise
+ *    kernels, in place like SGD's. With tfjs-node's own binding, which lets TensorFlow split any
+ *    Adam kernel of 100 or more values over its thread pool (each split makes the calling thread
+ *    sleep until the other thread is done, 50-200 µs on a 2-core VM), it is one kernel for all
+ *    parameters on one flat resource variable instead (the parameters concatenated): for the
+ *    network's four tensors the waits were ~280 µs of a ~1100 µs batch-64 step, and one kernel made
+ *    it ~880 µs. The binding setup builds runs small ops on the calling thread, so there the flat
+ *    copy's reshapes, concatenation and split (12 ops a step) cost more than they save:
+ *    per-parameter kernels took a batch-64 step from 346-355 to 297-308 µs.
  *
  * Values equal the element-wise updates to float32 rounding (tests/optimizers.test.ts).
  */
@@ -225,16 +228,26 @@ function fusedUpdate<Settings>(
   return update;
 }
 
+/** Whether Adam updates all parameters as one flat group (see the header); set when the backend loads. */
+let adamAsOneGroup = true;
+
+/** `false` when the binding runs small ops on the calling thread (runtime/backend.ts decides); returns the previous setting. Applies to optimisers made afterwards. */
+export function setAdamAsOneGroup(grouped: boolean): boolean {
+  const previous = adamAsOneGroup;
+  adamAsOneGroup = grouped;
+  return previous;
+}
+
 /**
- * Adam on the native backend: one `ResourceApplyAdam` over all parameters concatenated (it updates
- * them and both moments in place), then one read split back into the tfjs variables. Undefined on
- * other backends.
+ * Adam on the native backend: `ResourceApplyAdam` updates each parameter and both its moments in
+ * place, then a read goes into the tfjs variable; or, as one group, one kernel over all parameters
+ * concatenated and one read split back. Undefined on other backends.
  */
 export function fusedAdam(): FusedUpdate<UpdateSettings["adam"]> | undefined {
   return fusedUpdate<UpdateSettings["adam"]>(2, "ResourceApplyAdam", (binding) => [{ name: "use_nesterov", type: binding.TF_ATTR_BOOL, value: false }],
     // β₁ᵗ = β₂ᵗ = 0 makes the kernel's own bias correction 1: `rate` and `epsilon` carry it.
     (s) => [0, 0, s.rate, s.beta1, s.beta2, s.epsilon],
-    true);
+    adamAsOneGroup);
 }
 
 /** Plain SGD on the native backend: one `ResourceApplyGradientDescent` and one read per parameter. */

@@ -2,5 +2,5 @@
 export { installNativeKernels, setNativeKernels } from "./kernels.js";
 export { expectedSignals, nativeMatMulBlocker, profilerInSight } from "./signals.js";
 export { FUSED_AFFINE_MAX_MACS } from "./fused-affine.js";
-export { fusedAdam, fusedSgd, type FusedUpdate } from "./fused-updates.js";
+export { fusedAdam, fusedSgd, setAdamAsOneGroup, type FusedUpdate } from "./fused-updates.js";
 export { requireTfjsNode, withoutStartupLines } from "./startup-log.js";
