@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/src/runtime/backend.js";
 import type { Classifier } from "../lib/src/core/model.js";
+import { InvalidInputError } from "../lib/src/core/checks.js";
 import { toyBlobs } from "../lib/src/data/index.js";
 import { KnnClassifier } from "../lib/src/knn/index.js";
 import { BinaryLinearClassifier, LinearClassifier, Perceptron } from "../lib/src/linear/index.js";
@@ -22,6 +23,7 @@ const quiet = { printEvery: 0, trainAccuracySample: 0, seed: 1 };
 
 test("every classifier: fit resolves to the model, history on it, predict/score on examples and rows, dispose frees all", async () => {
   const data = toyBlobs({ n: 64, seed: 3 }); // 2 features, 2 classes, separable
+  const none = { x: new Float32Array(0), y: new Int32Array(0), n: 0, d: 2 };
   const makers: [string, () => Classifier<never>][] = [
     ["kNN", () => new KnnClassifier({ k: 3 })],
     ["linear", () => new LinearClassifier({ inputDim: 2, numClasses: 2, loss: "softmax", training: { ...quiet, learningRate: 0.5, epochs: 20 } })],
@@ -43,6 +45,7 @@ test("every classifier: fit resolves to the model, history on it, predict/score 
     const correct = fromExamples.filter((p, i) => p === data.y[i]).length;
     assert.equal(await model.score(data), correct / data.n, `${name}: score is the share predict gets right`);
     assert.ok(correct / data.n >= 0.9, `${name}: ${correct} of ${data.n} on separable blobs`);
+    await assert.rejects(model.score(none), (err: unknown) => err instanceof InvalidInputError && err.argument === "truth", `${name}: the score of zero examples is an error, not 0`);
     model.dispose();
     assert.equal(tf.memory().numTensors, before, `${name}: dispose leaves no tensor behind`);
   }

@@ -30,11 +30,12 @@ export interface IdxImagesAndLabels {
   cols: number;
 }
 
-/** Malformed or inconsistent IDX input. `file` names the offending file (or byte source). */
-export class IdxFormatError extends Error {
+/** Malformed or inconsistent IDX input (an InvalidInputError). `file` names the offending file (or byte source). */
+export class IdxFormatError extends InvalidInputError {
   readonly file: string;
-  constructor(file: string, problem: string) {
-    super(`${file}: ${problem}`);
+  /** `argument`: the parameter that named the file (`path` unless the reader says otherwise). */
+  constructor(file: string, problem: string, argument = "path") {
+    super(argument, `${file}: ${problem}`);
     this.name = "IdxFormatError";
     this.file = file;
   }

@@ -19,11 +19,12 @@ export interface NpyArray {
   dtype: string;
 }
 
-/** A malformed `.npy` file or one we cannot read; `file` names it. */
-export class NpyFormatError extends Error {
+/** A malformed `.npy` file or one we cannot read (an InvalidInputError); `file` names it. */
+export class NpyFormatError extends InvalidInputError {
   readonly file: string;
-  constructor(file: string, problem: string) {
-    super(`${file}: ${problem}`);
+  /** `argument`: the parameter that named the file (`path` unless the reader says otherwise). */
+  constructor(file: string, problem: string, argument = "path") {
+    super(argument, `${file}: ${problem}`);
     this.name = "NpyFormatError";
     this.file = file;
   }

@@ -11,9 +11,9 @@ import { createRng, type Rng } from "../core/random.js";
 import { sgdOptimizer } from "../optim/optimizers.js";
 import type { Examples } from "../core/types.js";
 import { linearLossVectorized, labelTensor, type LinearLossKind } from "../losses/losses.js";
-import { appendBiasColumn } from "./linear.js";
+import { appendBiasColumn, linearPredict } from "./linear.js";
 import { noRegularizer, type Regularizer } from "../losses/regularizers.js";
-import { numClassesFromLabels } from "../eval/metrics.js";
+import { accuracy, numClassesFromLabels } from "../eval/metrics.js";
 
 /** A loss over a weight matrix W [rows, cols], e.g. a linear classifier's loss on fixed data. */
 export interface WeightSearchProblem {
@@ -57,11 +57,7 @@ export function linearSearchProblem(
       r.loss.dispose();
       return { loss, dW: r.dW };
     },
-    accuracy: (W) =>
-      tf.tidy(() => {
-        const predicted = tf.argMax(tf.matMul(x, W), 1);
-        return tf.mean(tf.cast(tf.equal(predicted, y), "float32")).dataSync()[0]!;
-      }),
+    accuracy: (W) => accuracy(examples.y, linearPredict(x, { W })),
     dispose: () => {
       x.dispose();
       y.dispose();
