@@ -5,7 +5,7 @@
  * absl::InitializeLog()…", "oneDNN custom operations are on…"): they run inside dlopen, before
  * any code of the binding, and TensorFlow 2.21 ignores TF_CPP_MIN_LOG_LEVEL for them. Node has no
  * dup2, so this addon swaps stderr for a temporary file around the load and hands back what was
- * written; runtime/backend.ts drops the known start-up lines and prints the rest.
+ * written; lib/src/runtime/native/startup-log.ts drops the known start-up lines and prints the rest.
  *
  * start() -> undefined; stop() -> string (everything written to fd 2 since start).
  */

@@ -7,16 +7,17 @@
  */
 import { IDX_DATASETS, type IdxDatasetSpec, loadIdxDataset, loadIdxDatasetSync } from "./idx-sources.js";
 import { loadMnist10k } from "./mnist10k.js";
-import { DATASET_NAMES, resolveOptions, type DatasetName, type LoadDatasetOptions, type LoadedDataset } from "./options.js";
+import { checkDatasetName, resolveOptions, type DatasetName, type LoadDatasetOptions, type LoadedDataset } from "./options.js";
 import { buildDataset } from "./splits.js";
-import { InvalidInputError } from "../core/checks.js";
 
 export {
+  checkDatasetName,
   DATA_DIR_ENV_VAR,
   DATASET_NAMES,
   DIGIT_CLASS_NAMES,
   FASHION_MNIST_CLASS_NAMES,
   defaultDataDir,
+  unknownDatasetReason,
   type DatasetFetch,
   type DatasetName,
   type DatasetSourceIndices,
@@ -30,9 +31,7 @@ export { IDX_DATASETS, type IdxDatasetSpec, type IdxRemoteFile } from "./idx-sou
  * x is [N, 784] float32 (in [0, 1] unless `scale: "raw"`), y is [N] int32 labels.
  */
 export async function loadDataset(name: DatasetName, options: LoadDatasetOptions = {}): Promise<LoadedDataset> {
-  if (!(DATASET_NAMES as readonly string[]).includes(name)) {
-    throw new InvalidInputError("name", `unknown dataset "${String(name)}"; choose one of ${DATASET_NAMES.join(", ")}`);
-  }
+  checkDatasetName(name);
   if (name === "mnist-10k") return loadMnist10k(resolveOptions(options));
   return loadIdxDatasetFromSpec(name, IDX_DATASETS[name], options);
 }
@@ -42,9 +41,7 @@ export async function loadDataset(name: DatasetName, options: LoadDatasetOptions
  * on disk (cache or system directory). Missing files fail with the same advice as offline loads.
  */
 export function loadDatasetSync(name: DatasetName, options: LoadDatasetOptions = {}): LoadedDataset {
-  if (!(DATASET_NAMES as readonly string[]).includes(name)) {
-    throw new InvalidInputError("name", `unknown dataset "${String(name)}"; choose one of ${DATASET_NAMES.join(", ")}`);
-  }
+  checkDatasetName(name);
   const resolved = resolveOptions(options);
   if (name === "mnist-10k") return loadMnist10k(resolved);
   const spec = IDX_DATASETS[name];

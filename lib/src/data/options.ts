@@ -6,10 +6,21 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Dataset } from "../core/types.js";
-import { checkFiniteNumber, checkKnownOptions, checkNonNegativeInteger, checkOneOf, checkPositiveNumber } from "../core/checks.js";
+import { checkFiniteNumber, checkKnownOptions, checkNonNegativeInteger, checkOneOf, checkPositiveNumber, describeValue, InvalidInputError } from "../core/checks.js";
 
 export type DatasetName = "mnist-10k" | "fashion-mnist" | "mnist";
 export const DATASET_NAMES: readonly DatasetName[] = ["mnist-10k", "fashion-mnist", "mnist"];
+
+/** Why `name` is not a dataset the library knows (`unknown dataset "cifar"; choose one of ...`), or undefined when it is one. */
+export function unknownDatasetReason(name: unknown): string | undefined {
+  return (DATASET_NAMES as readonly unknown[]).includes(name) ? undefined : `unknown dataset ${describeValue(name)}; choose one of ${DATASET_NAMES.join(", ")}`;
+}
+
+/** Throws an InvalidInputError naming `argument` unless `name` is a dataset the library knows. */
+export function checkDatasetName(name: unknown, argument = "name"): asserts name is DatasetName {
+  const reason = unknownDatasetReason(name);
+  if (reason !== undefined) throw new InvalidInputError(argument, reason);
+}
 
 /** Environment variable that overrides the default data directory (<repo>/data). */
 export const DATA_DIR_ENV_VAR = "CLASSIFIERS_DATA_DIR";

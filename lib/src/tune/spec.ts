@@ -6,7 +6,7 @@
  */
 import { checkKnownOptions, closestName, describeValue, InvalidInputError } from "../core/checks.js";
 import type { Examples } from "../core/types.js";
-import { DATASET_NAMES, loadDataset, subtractTrainMean, type DatasetName } from "../data/index.js";
+import { loadDataset, subtractTrainMean, unknownDatasetReason, type DatasetName } from "../data/index.js";
 import { OPTIMIZER_NAMES } from "../optim/optimizers.js";
 import { linearObjective, networkObjective } from "./objectives.js";
 import { checkSpace, gridConfigs, gridSize, MAX_CONFIGS, randomConfigs, type Config, type ParamSpace, type ParamValue, type SearchSpace } from "./space.js";
@@ -180,7 +180,8 @@ export function parseStudySpec(value: unknown, source = "study config"): StudySp
 
   if (!isRecord(data)) return fail("data", `expected {"name", "train", "validation"}, got ${describeValue(data)}`);
   onlyKeys(data, "data", ["name", "train", "validation", "seed", "subtractMean"]);
-  if (!(DATASET_NAMES as readonly unknown[]).includes(data.name)) fail("data.name", `unknown dataset ${describeValue(data.name)}; use one of ${DATASET_NAMES.join(", ")}`);
+  const unknownDataset = unknownDatasetReason(data.name);
+  if (unknownDataset !== undefined) fail("data.name", unknownDataset);
   positiveInt(data.train, "data.train");
   positiveInt(data.validation, "data.validation");
   if (data.seed !== undefined) positiveInt(data.seed, "data.seed", true);

@@ -56,13 +56,22 @@ export function requireTfjsNode(): unknown {
     process.env[LEVEL_CHOSEN_BY_LIBRARY_ENV_VAR] = "2";
   }
   const capture = userWantsLogs ? undefined : loadCapture(require);
-  if (capture === undefined) return require("@tensorflow/tfjs-node");
-  capture.start();
+  if (capture === undefined || !started(capture)) return require("@tensorflow/tfjs-node");
   try {
     return require("@tensorflow/tfjs-node");
   } finally {
     const rest = withoutStartupLines(capture.stop());
     if (rest !== "") process.stderr.write(rest);
+  }
+}
+
+/** Starts capturing; false when it cannot (no temporary file, say): then the lines simply print. */
+function started(capture: StderrCapture): boolean {
+  try {
+    capture.start();
+    return true;
+  } catch {
+    return false;
   }
 }
 
